@@ -7,7 +7,7 @@
  */
 import { kernels } from './backend.js';
 import { keep } from './memory.js';
-import { empty, ones, Tensor, zeros } from './tensor.js';
+import { empty, ones, Tensor } from './tensor.js';
 
 export interface GradNode {
   /** Op name, for debugging. */
@@ -89,8 +89,7 @@ export function backward(root: Tensor, grad?: Tensor): void {
     if (!g) continue;
     const node = t.node;
     if (!node) { // the root itself is a leaf
-      addToLeaf(t, g);
-      g.dispose();
+      if (!addToLeaf(t, g)) g.dispose();
       continue;
     }
     const inputGrads = node.backward(g);
@@ -99,7 +98,11 @@ export function backward(root: Tensor, grad?: Tensor): void {
     node.inputs.forEach((input, k) => {
       let gi = inputGrads[k];
       if (!gi || !input.requiresGrad) return;
-      if (!input.node) { addToLeaf(input, gi); return; }
+      if (!input.node) {
+        if (owned.has(gi)) gi = copyOf(gi);
+        if (addToLeaf(input, gi)) owned.add(gi);
+        return;
+      }
       const prev = grads.get(input.id);
       if (prev) { accumulateInto(prev, gi); return; }
       if (owned.has(gi)) gi = copyOf(gi);
@@ -117,10 +120,19 @@ function copyOf(t: Tensor): Tensor {
   return c;
 }
 
-function addToLeaf(leaf: Tensor, g: Tensor): void {
-  if (!leaf.grad) {
-    leaf.grad = keep(zeros(leaf.shape));
-    leaf.grad.name = leaf.name ? `${leaf.name}.grad` : '';
+/**
+ * Accumulates g into leaf.grad. A leaf without a gradient adopts g itself (no copy, no zero fill);
+ * returns true when it did, so the caller must not free g.
+ */
+function addToLeaf(leaf: Tensor, g: Tensor): boolean {
+  if (leaf.grad) {
+    accumulateInto(leaf.grad, g);
+    return false;
   }
-  accumulateInto(leaf.grad, g);
+  if (g.size !== leaf.size) throw new Error(`gradient of shape [${g.shape.join(', ')}] does not match ${leaf} during backward`);
+  const sameShape = g.shape.length === leaf.shape.length && g.shape.every((d, i) => d === leaf.shape[i]);
+  // A differently shaped gradient is adopted through a view (which holds its own storage reference).
+  leaf.grad = keep(sameShape ? g : g.view(leaf.shape));
+  leaf.grad.name = leaf.name ? `${leaf.name}.grad` : '';
+  return sameShape;
 }

@@ -4,6 +4,7 @@ export { backward, isGradEnabled, noGrad } from './autograd.js';
 export { clearPool, keep, pooledMemoryBytes, tidy } from './memory.js';
 export { availableBackends, backendName, kernels, nativeUnavailableReason, setBackend, withBackend, type BackendName } from './backend.js';
 export * as ops from './ops/index.js';
+export type { AttentionOptions, ConvOptions, CrossEntropyOptions, Mask, MatmulOptions, RopeTable } from './ops/index.js';
 export * from './rng.js';
 export * from './optim/adamw.js';
 export * from './optim/clip.js';

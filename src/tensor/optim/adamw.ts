@@ -54,9 +54,12 @@ export class AdamW {
     });
   }
 
-  /** Zeroes every parameter's accumulated gradient (keeps the buffers). */
+  /** Drops every parameter's accumulated gradient (its buffer returns to the pool for the next backward). */
   zeroGrad(): void {
-    for (const p of this.params) p.grad?.data.fill(0);
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
   }
 
   state(): AdamWState {
