@@ -63,3 +63,19 @@ export class RMSNorm extends Module {
     return ops.rmsNorm(x, this.weight, this.eps);
   }
 }
+
+/** 2-D convolution, weight [out, in, k, k] (PyTorch layout); used as a patch embedding with stride = kernel. */
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernel: number, readonly stride: number,
+    bias: boolean, rng: Rng, std = 0.02) {
+    super();
+    this.weight = this.param('weight', normalInit(outChannels * inChannels * kernel * kernel, rng, std), [outChannels, inChannels, kernel, kernel]);
+    this.bias = bias ? this.param('bias', new Float32Array(outChannels), [outChannels]) : null;
+  }
+  /** x [N, in, H, W] -> [N, out, (H - k) / stride + 1, (W - k) / stride + 1] */
+  forward(x: Tensor): Tensor {
+    return ops.conv(x, this.weight, this.bias, { stride: this.stride });
+  }
+}

@@ -24,6 +24,13 @@ export class Module {
     return m;
   }
 
+  /** This module and every descendant with its dotted path ('' for this one), depth first. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [n, m] of this.children) out.push(...m.namedModules(`${prefix}${n}.`));
+    return out;
+  }
+
   /** Every parameter with its full dotted name, in registration order (depth first). */
   namedParameters(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
@@ -57,6 +64,16 @@ export class Module {
   }
 }
 
+/** Children registered under '0', '1', ... (PyTorch's ModuleList), so keys read `layers.3.mlp...`. */
+export class ModuleList<M extends Module> extends Module {
+  readonly items: readonly M[];
+  constructor(items: readonly M[]) {
+    super();
+    this.items = items;
+    items.forEach((m, i) => this.child(String(i), m));
+  }
+}
+
 /** What loading a state dict found; a strict load throws when any list is non-empty. */
 export interface LoadReport {
   missing: string[];
@@ -65,8 +82,11 @@ export interface LoadReport {
   misshaped: string[];
 }
 
-/** A named tensor source: name -> (shape, float32 values). */
-export type TensorSource = Map<string, { shape: readonly number[]; data: Float32Array }>;
+/**
+ * A named tensor source: name -> shape plus either the float32 values or a reader that fills a
+ * destination buffer (so a checkpoint on disk is read tensor by tensor straight into the parameters).
+ */
+export type TensorSource = Map<string, { shape: readonly number[]; data: Float32Array } | { shape: readonly number[]; readInto(dst: Float32Array): void }>;
 
 /**
  * Copies tensors into the module's parameters by name. Reports every missing, unexpected and
@@ -95,7 +115,9 @@ export function loadStateDict(m: Module, source: TensorSource, opts: { strict?: 
   }
   for (const [name, t] of params) {
     const src = source.get(name);
-    if (src && !report.misshaped.some((s) => s.startsWith(name + ':'))) t.data.set(src.data);
+    if (!src || report.misshaped.some((s) => s.startsWith(name + ':'))) continue;
+    if ('readInto' in src) src.readInto(t.data);
+    else t.data.set(src.data);
   }
   return report;
 }

@@ -1,0 +1,127 @@
+/**
+ * Model benchmark on the `tiny` preset (npm run bench:model [-- --json] [-- --runs N]):
+ *   - training step (forward + backward + AdamW) tokens/s, understanding batch and generation batch
+ *   - understanding prefill tokens/s and KV-cached decode tokens/s
+ *   - seconds per generated video (50 DDIM steps, guidance on) with and without the text-state cache
+ *   - peak resident memory (process.memoryUsage().rss, sampled throughout; plus the kernel's maxRSS)
+ * Every figure is the median of several runs after a warm-up. Inputs are Shapes-sized: 32x32 frames,
+ * an 8-frame video question, latents of a 9-frame clip through the shipped VAE (4x temporal, 4x spatial).
+ */
+import { diffusionLoss } from '../src/diffusion/loss.js';
+import { sampleVideo } from '../src/diffusion/sample.js';
+import { generate } from '../src/model/generate.js';
+import { HaploOmni } from '../src/model/haploomni.js';
+import { info } from '../src/model/info.js';
+import { understandingLoss, type UnderstandingBatch } from '../src/model/losses.js';
+import { presetConfig } from '../src/model/presets.js';
+import { expandPlaceholders } from '../src/model/processor.js';
+import { AdamW, backendName, noGrad, randn, Rng, tidy } from '../src/tensor/index.js';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const runsArg = args.indexOf('--runs');
+const RUNS = runsArg >= 0 ? Number(args[runsArg + 1]) : 3;
+
+let peakRss = process.memoryUsage().rss;
+const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Median seconds of `runs` timed calls after one warm-up call. */
+function time(fn: () => void, runs = RUNS): number {
+  fn();
+  const s: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    s.push((performance.now() - t0) / 1000);
+    sampleRss();
+  }
+  return median(s);
+}
+
+const config = presetConfig('tiny');
+const model = new HaploOmni(config, { seed: 0 });
+const rng = new Rng(1);
+const IMG_FRAMES = 8;
+const C = config.latent_channels;
+
+// Understanding batch: 4 rows of [system/question text | 8-frame video | answer], left-padded.
+function understandingBatch(rows: number): UnderstandingBatch {
+  const seqs = Array.from({ length: rows }, (_, r) => {
+    const question = Array.from({ length: 20 + 2 * r }, (_, i) => (i * 7 + r) % 700);
+    return Array.from(expandPlaceholders([...question.slice(0, 10), config.video_token_index, ...question.slice(10)], config, { videoFrames: [IMG_FRAMES] }).ids);
+  });
+  const length = Math.max(...seqs.map((s) => s.length));
+  const ids = new Int32Array(rows * length).fill(config.pad_token_id ?? 0), attentionMask = new Uint8Array(rows * length), labels = new Int32Array(rows * length).fill(-100);
+  seqs.forEach((s, r) => {
+    const at = r * length + length - s.length;
+    ids.set(s, at);
+    attentionMask.fill(1, at, at + s.length);
+    labels.set(s.slice(-8), (r + 1) * length - 8);
+  });
+  const videos = seqs.map(() => ({ frames: randn([IMG_FRAMES, 3, 32, 32], rng) }));
+  return { ids, batch: rows, length, attentionMask, labels, videos };
+}
+
+// Generation batch: 8 clips of latents [3, C, 8, 8] (9 frames of 32x32), prompts of ~24 tokens.
+const GEN_BATCH = 8, LATENT = { frames: 3, height: 8, width: 8 };
+const genLatents = randn([GEN_BATCH, LATENT.frames, C, LATENT.height, LATENT.width], rng);
+const genText = { ids: new Int32Array(GEN_BATCH * 24), mask: new Uint8Array(GEN_BATCH * 24) };
+for (let b = 0; b < GEN_BATCH; b++) for (let j = 0; j < 24; j++) {
+  const real = j >= b % 4;
+  genText.ids[b * 24 + j] = real ? (b * 31 + j * 5) % 700 : config.pad_token_id ?? 0;
+  genText.mask[b * 24 + j] = real ? 1 : 0;
+}
+
+const optimizer = new AdamW(model.parameters(), { lr: 1e-4 });
+const und = understandingBatch(4);
+const undTokens = und.batch * und.length;
+const trainUnd = time(() => tidy(() => {
+  optimizer.zeroGrad();
+  understandingLoss(model, und).backward();
+  optimizer.update();
+}));
+const N = LATENT.frames * (LATENT.height / 2) * (LATENT.width / 2);
+const genTokens = GEN_BATCH * (24 + 1 + N);
+const trainGen = time(() => tidy(() => {
+  optimizer.zeroGrad();
+  diffusionLoss(model, genLatents, genText.ids, genText.mask, rng).backward();
+  optimizer.update();
+}));
+optimizer.zeroGrad();
+
+// Inference: one video question, prefill then 32 greedy tokens.
+const prompt = understandingBatch(1);
+const promptInput = [{ ids: Array.from(prompt.ids), videos: prompt.videos }];
+const prefill = time(() => { generate(model, promptInput, { maxNewTokens: 1, stopTokens: [] }); });
+const NEW_TOKENS = 32;
+const withDecode = time(() => { generate(model, promptInput, { maxNewTokens: NEW_TOKENS + 1, stopTokens: [], onToken: sampleRss }); });
+const decodePerToken = (withDecode - prefill) / NEW_TOKENS;
+
+// Video: 50 steps, guidance 6, one prompt; with and without the text-state cache.
+const request = { prompts: [Array.from({ length: 40 }, (_, i) => (i * 13) % 700)], negativePrompts: [Array.from({ length: 30 }, (_, i) => (i * 13) % 700)], latentShape: LATENT };
+const videoRuns = Math.max(1, Math.min(RUNS, 3));
+const videoCached = time(() => { noGrad(() => sampleVideo(model, request, { steps: 50, guidanceScale: 6, onStep: sampleRss })); }, videoRuns);
+const videoFull = time(() => { noGrad(() => sampleVideo(model, request, { steps: 50, guidanceScale: 6, textStateCache: false, onStep: sampleRss })); }, videoRuns);
+sampleRss();
+
+const rows: [string, number, string][] = [
+  ['train step, understanding batch', undTokens / trainUnd, `tokens/s  (${und.batch} x ${und.length} tokens, ${(trainUnd * 1000).toFixed(0)} ms/step)`],
+  ['train step, generation batch', genTokens / trainGen, `tokens/s  (${GEN_BATCH} x ${24 + 1 + N} tokens, ${(trainGen * 1000).toFixed(0)} ms/step)`],
+  ['understanding prefill', prompt.length / prefill, `tokens/s  (${prompt.length}-token video prompt)`],
+  ['understanding decode (KV cache)', 1 / decodePerToken, `tokens/s  (${NEW_TOKENS} greedy tokens)`],
+  ['video, 50 steps, CFG, text-state cache', videoCached, `s/video   (N = ${N} latent tokens, ${request.prompts[0].length}-token prompt)`],
+  ['video, 50 steps, CFG, full recompute', videoFull, 's/video'],
+  ['text-state cache speed-up', videoFull / videoCached, 'x'],
+  ['peak RSS (sampled)', peakRss / 2 ** 20, 'MiB'],
+  ['peak RSS (kernel maxRSS)', process.resourceUsage().maxRSS / 1024, 'MiB'],
+];
+
+if (json) {
+  for (const [name, value, unit] of rows) console.log(JSON.stringify({ bench: 'model', preset: 'tiny', backend: backendName(), name, value, unit: unit.split(' ')[0], runs: RUNS }));
+} else {
+  console.log(`haploomni model benchmark: preset tiny (${(info(config).parameters.total / 1e6).toFixed(2)}M parameters), backend ${backendName()}, median of ${RUNS} runs`);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [name, value, unit] of rows) console.log(`  ${name.padEnd(w)}  ${value.toFixed(value >= 100 ? 0 : 2).padStart(9)}  ${unit}`);
+}

@@ -1,0 +1,19 @@
+/** Activation functions by their transformers (ACT2FN) names. */
+import { ops, type Tensor } from '../tensor/index.js';
+
+/** Names accepted in a config's `hidden_act`. */
+export const HIDDEN_ACTS = ['silu', 'swish', 'gelu', 'gelu_pytorch_tanh', 'gelu_new', 'gelu_fast', 'quick_gelu', 'relu'] as const;
+export type HiddenAct = (typeof HIDDEN_ACTS)[number];
+
+/** The function named by `hidden_act`. */
+export function activation(name: HiddenAct): (x: Tensor) => Tensor {
+  switch (name) {
+    case 'silu': case 'swish': return ops.silu;
+    case 'gelu': return ops.gelu;
+    // gelu_new / gelu_fast / gelu_pytorch_tanh are all the tanh approximation (to float rounding).
+    case 'gelu_pytorch_tanh': case 'gelu_new': case 'gelu_fast': return ops.geluTanh;
+    // x * sigmoid(1.702 x) (CLIP)
+    case 'quick_gelu': return (x) => ops.mul(x, ops.sigmoid(ops.scale(x, 1.702)));
+    case 'relu': return ops.relu;
+  }
+}
