@@ -1,0 +1,303 @@
+/**
+ * Engine benchmark: `npm run bench:engine [-- --json] [-- --only peak,matmul]`.
+ *
+ * In one run it measures this machine's fp32 FMA peak (1 thread and all threads, with the addon's
+ * independent-FMA-chain probe), times our kernels on the workloads of the PyTorch peer
+ * (../shared/peer/torch_step.py), runs the peer on the same workloads (after making sure it runs at its
+ * best: PyTorch importable, libblas.so.3 pointing at OpenBLAS), and prints one table per workload —
+ * shape | ours (median) | % of measured peak | torch | ours/torch — or, with --json, one JSON object
+ * per line. Timing follows the peer's `timed`: two warm-up calls, calls batched to ~0.3 s per sample,
+ * 7 samples, median (and best).
+ *
+ * Workloads are entries of WORKLOADS; model workloads (train / forward tokens/s, peak memory) add an
+ * entry that returns Rows, and can ask ctx.peer('train') for the peer's figures.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kernels as activeKernels } from '../src/tensor/backend.js';
+import type { Kernels } from '../src/tensor/kernels.js';
+import type { NativeAddon } from '../src/tensor/native/kernels.js';
+import { loadNativeAddon } from '../src/tensor/native/load.js';
+
+/** One measured figure, ours and (when the peer ran) PyTorch's. */
+export interface Row {
+  /** 'peak' | 'matmul' | 'train' | 'forward' | ... */
+  workload: string;
+  shape: string;
+  /** e.g. 'GFLOP/s', 'tokens/s', 'MiB' */
+  unit: string;
+  engine: string;
+  /** median */
+  ours: number;
+  best?: number;
+  /** ours as a percentage of the measured all-thread fp32 peak (flop rates only) */
+  pctPeak?: number;
+  peerEngine?: string;
+  /** the peer's median, when it ran */
+  peer?: number;
+  /** true when a smaller figure is better (time, memory): the ratio is then peer/ours */
+  lowerIsBetter?: boolean;
+}
+
+/** One JSON line of the peer (torch_step.py). */
+export interface PeerRecord {
+  engine: string;
+  workload: string;
+  shape?: string;
+  [key: string]: unknown;
+}
+
+export interface Context {
+  kernels: Kernels;
+  addon: NativeAddon | null;
+  threads: number;
+  /** measured all-thread fp32 peak, GFLOP/s (0 if unknown) */
+  peakAll: number;
+  /** The peer's records for `--only <workload>` (run once, cached), or null when it cannot run. */
+  peer(workload: string): PeerRecord[] | null;
+  /** Progress and notes (stderr, so --json stays clean). */
+  note(line: string): void;
+}
+
+/** Median and best seconds per call, exactly as the peer's `timed`. */
+export function timed(fn: () => void, runs = 7, targetS = 0.3): { median: number; best: number } {
+  for (let i = 0; i < 2; i++) fn();
+  let t0 = performance.now();
+  fn();
+  const once = (performance.now() - t0) / 1000;
+  const iters = Math.max(1, Math.min(10000, Math.round(targetS / Math.max(once, 1e-6))));
+  const samples: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    t0 = performance.now();
+    for (let i = 0; i < iters; i++) fn();
+    samples.push((performance.now() - t0) / 1000 / iters);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)], best: samples[0] };
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+function ratio(r: Row): number | undefined {
+  if (r.peer === undefined || !(r.peer > 0) || !(r.ours > 0)) return undefined;
+  return r.lowerIsBetter ? r.peer / r.ours : r.ours / r.peer;
+}
+
+/** Prints rows: one table per workload, or one JSON object per line. */
+export function emit(rows: readonly Row[], json: boolean): void {
+  if (json) {
+    for (const r of rows) {
+      const q = ratio(r);
+      console.log(JSON.stringify({
+        workload: r.workload, shape: r.shape, engine: r.engine, unit: r.unit, median: round1(r.ours),
+        ...(r.best !== undefined ? { best: round1(r.best) } : {}),
+        ...(r.pctPeak !== undefined ? { pct_of_peak: round1(r.pctPeak) } : {}),
+        ...(r.peer !== undefined ? { peer_engine: r.peerEngine, peer_median: round1(r.peer) } : {}),
+        ...(q !== undefined ? { ratio_to_peer: Math.round(q * 100) / 100 } : {}),
+      }));
+    }
+    return;
+  }
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) groups.set(r.workload, [...(groups.get(r.workload) ?? []), r]);
+  for (const [workload, rs] of groups) {
+    const unit = rs[0].unit;
+    const peerEngine = rs.find((r) => r.peerEngine)?.peerEngine;
+    const header = ['shape', `ours ${unit} (median)`, '% of measured peak', `torch ${unit}`, 'ours/torch'];
+    const body = rs.map((r) => {
+      const q = ratio(r);
+      return [r.shape, r.ours.toFixed(1), r.pctPeak !== undefined ? `${r.pctPeak.toFixed(0)}%` : '-',
+        r.peer !== undefined ? r.peer.toFixed(1) : '-', q !== undefined ? `${q.toFixed(2)}x` : '-'];
+    });
+    const width = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join(' | ');
+    console.log(`\n${workload} — ours: ${rs[0].engine}${peerEngine ? `, torch: ${peerEngine}` : ''}`);
+    console.log(line(header));
+    console.log(width.map((w) => '-'.repeat(w)).join('-|-'));
+    for (const b of body) console.log(line(b));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Workloads
+
+/** The peer's matmul shapes: name, M, K, N, batch. */
+export const MATMUL_SHAPES: readonly [string, number, number, number, number][] = [
+  ['256x512*512x512', 256, 512, 512, 1],
+  ['1024x256*256x1024', 1024, 256, 1024, 1],
+  ['512x1024*1024x1024', 512, 1024, 1024, 1],
+  ['8x(256x64*64x256)', 256, 64, 256, 8],
+];
+
+/** fp32 FMA peak, 1 thread and all threads: best of three 300 ms probes each (noise only lowers it). */
+export function peakRows(ctx: Context): Row[] {
+  if (!ctx.addon) return [];
+  const addon = ctx.addon;
+  const probe = (t: number) => Math.max(...[0, 1, 2].map(() => addon.peakGflops(t, 300)));
+  const one = probe(1), all = probe(ctx.threads);
+  ctx.peakAll = all;
+  const engine = `fma-chains-${addon.info().isa}`;
+  return [
+    { workload: 'peak', shape: 'fp32 FMA, 1 thread', unit: 'GFLOP/s', engine, ours: one, pctPeak: (100 * one) / all },
+    { workload: 'peak', shape: `fp32 FMA, ${ctx.threads} threads`, unit: 'GFLOP/s', engine, ours: all, pctPeak: 100 },
+  ];
+}
+
+/** C = A @ B on the peer's shapes (batched like torch.bmm), against the peer's matmul figures. */
+export function matmulRows(ctx: Context): Row[] {
+  const engine = engineName(ctx);
+  const peer = ctx.peer('matmul');
+  let seed = 1;
+  const randn = (n: number) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const u = (seed + 0.5) / 4294967296;
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      a[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos((2 * Math.PI * seed) / 4294967296);
+    }
+    return a;
+  };
+  return MATMUL_SHAPES.map(([shape, m, k, n, batch]) => {
+    ctx.note(`matmul ${shape} ...`);
+    const a = randn(batch * m * k), b = randn(batch * k * n), c = new Float32Array(batch * m * n);
+    const t = timed(() => ctx.kernels.gemm({ transA: false, transB: false, m, n, k, batch, a, aOffset: 0, lda: k,
+      strideA: m * k, b, bOffset: 0, ldb: n, strideB: k * n, c, cOffset: 0, ldc: n, strideC: m * n, alpha: 1, beta: 0,
+      bias: null }));
+    const flop = 2 * m * n * k * batch;
+    const ours = flop / t.median / 1e9;
+    const p = peer?.find((r) => r.workload === 'matmul' && r.shape === shape);
+    return {
+      workload: 'matmul', shape, unit: 'GFLOP/s', engine, ours, best: flop / t.best / 1e9,
+      ...(ctx.peakAll > 0 ? { pctPeak: (100 * ours) / ctx.peakAll } : {}),
+      ...(p ? { peer: Number(p.gflops_median), peerEngine: p.engine } : {}),
+    };
+  });
+}
+
+/** Every workload this benchmark knows, in run order. */
+export const WORKLOADS: Record<string, (ctx: Context) => Row[]> = {
+  peak: peakRows,
+  matmul: matmulRows,
+};
+
+// ---------------------------------------------------------------------------------------------------
+// The PyTorch peer
+
+const PEER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'peer', 'torch_step.py');
+const PYTHON = '/usr/bin/python3';
+
+function sh(cmd: string, args: string[]): { ok: boolean; out: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim() };
+}
+
+/** Where Debian's libblas.so.3 alternative points (torch links libblas.so.3), or null. */
+function blasTarget(): string | null {
+  for (const dir of ['/usr/lib', '/usr/lib64']) {
+    if (!existsSync(dir)) continue;
+    for (const sub of readdirSync(dir)) {
+      const p = path.join(dir, sub, 'libblas.so.3');
+      if (sub.endsWith('-linux-gnu') && existsSync(p)) return realpathSync(p);
+    }
+  }
+  return null;
+}
+
+/**
+ * Makes sure the peer can run at its best; returns why not (null when ready). As root it installs
+ * python3-torch and libopenblas0-pthread with apt-get when needed: without OpenBLAS, Debian's torch
+ * falls back to the reference BLAS (~3 GFLOP/s), which would make every comparison meaningless.
+ */
+function preparePeer(note: (s: string) => void): string | null {
+  if (!existsSync(PEER)) return `peer not found at ${PEER}, PyTorch columns omitted`;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const apt = (pkgs: string[]) => {
+    note(`installing ${pkgs.join(' ')} with apt-get ...`);
+    sh('apt-get', ['update', '-qq']);
+    return sh('apt-get', ['install', '-y', '-qq', ...pkgs]);
+  };
+  if (!sh(PYTHON, ['-c', 'import torch']).ok) {
+    if (!isRoot) {
+      return `PyTorch is not importable by ${PYTHON}; install it with \`sudo apt-get install -y python3-torch libopenblas0-pthread\`. PyTorch columns omitted`;
+    }
+    const r = apt(['python3-torch', 'libopenblas0-pthread']);
+    if (!r.ok || !sh(PYTHON, ['-c', 'import torch']).ok) {
+      return `could not install python3-torch (apt-get: ${r.out.split('\n').slice(-2).join(' ')}); PyTorch columns omitted`;
+    }
+  }
+  let blas = blasTarget();
+  if (!blas || !/openblas|blis|mkl/i.test(blas)) {
+    if (isRoot) {
+      apt(['libopenblas0-pthread']);
+      blas = blasTarget();
+    }
+    if (!blas || !/openblas|blis|mkl/i.test(blas)) {
+      note(`WARNING: libblas.so.3 -> ${blas ?? 'nothing'}: torch runs on the reference BLAS, far below its best; ` +
+        'install libopenblas0-pthread (apt-get) to compare against torch at its best');
+    }
+  }
+  note(`torch BLAS: libblas.so.3 -> ${blas ?? 'not found'}`);
+  return null;
+}
+
+function makePeer(threads: number, note: (s: string) => void): (workload: string) => PeerRecord[] | null {
+  let why: string | null | undefined;
+  const cache = new Map<string, PeerRecord[] | null>();
+  return (workload) => {
+    if (why === undefined) {
+      why = preparePeer(note);
+      if (why) note(why);
+    }
+    if (why) return null;
+    if (!cache.has(workload)) {
+      note(`running the PyTorch peer (--only ${workload}) ...`);
+      const r = spawnSync(PYTHON, [PEER, '--only', workload, '--threads', String(threads)], { encoding: 'utf8' });
+      if (r.status !== 0) {
+        note(`the peer failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+        cache.set(workload, null);
+      } else {
+        cache.set(workload, r.stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as PeerRecord));
+      }
+    }
+    return cache.get(workload) ?? null;
+  };
+}
+
+function engineName(ctx: Context): string {
+  return ctx.kernels.name === 'native' && ctx.addon ? `haploomni-native-${ctx.addon.info().simd}-${ctx.threads}t` : 'haploomni-js-1t';
+}
+
+function cpuModel(): string {
+  try {
+    return /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
+  } catch {
+    return 'unknown CPU';
+  }
+}
+
+export function main(argv: readonly string[]): void {
+  const json = argv.includes('--json');
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? (argv[onlyAt + 1] ?? '').split(',') : Object.keys(WORKLOADS);
+  for (const w of only) if (!WORKLOADS[w]) throw new Error(`unknown workload '${w}'; known: ${Object.keys(WORKLOADS).join(', ')}`);
+  const note = (s: string) => process.stderr.write(`${s}\n`);
+  const loaded = loadNativeAddon();
+  const addon = 'addon' in loaded ? loaded.addon : null;
+  const kernels = activeKernels();
+  if (!addon) note(`native addon unavailable (${'error' in loaded ? loaded.error : ''}); measuring the js backend`);
+  const threads = addon && kernels.name === 'native' ? addon.info().threads : 1;
+  const ctx: Context = { kernels, addon, threads, peakAll: 0, peer: makePeer(threads, note), note };
+  if (!json) {
+    console.log(`haploomni engine benchmark — ${cpuModel()}, ${threads} thread(s), backend ${kernels.name}` +
+      (addon ? `, ISA ${addon.info().isa} (GEMM microkernel ${addon.info().microkernel})` : ''));
+  }
+  const rows: Row[] = [];
+  if (!only.includes('peak') && addon) peakRows(ctx);  // % of peak needs the peak even when not listed
+  for (const w of Object.keys(WORKLOADS)) if (only.includes(w)) rows.push(...WORKLOADS[w](ctx));
+  emit(rows, json);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main(process.argv.slice(2));

@@ -1,0 +1,192 @@
+// GEMM driver, BLIS-style: B is packed once into kc x nr panels (shared by all threads), then work
+// units (batch item, block of rows, block of columns) are handed out dynamically; each unit packs
+// its rows of A into mr x kc panels per k block and runs the microkernel over the tiles.
+// Products with very few rows or columns (matrix-vector like) take lean unpacked paths (gemv.h).
+#include "gemm.h"
+
+#include "simd_kernels.h"
+#include "threadpool.h"
+
+namespace ho {
+
+namespace {
+
+// Blocking for Zen 3-class cores (32 KiB L1d, 512 KiB L2): a kc x nr B panel (16 KiB) stays in L1
+// while the mc x kc A block (<= 96 KiB) streams from L2.
+constexpr i64 KC = 256;
+constexpr i64 MC_MAX = 96;
+constexpr i64 NC_MAX = 2048;
+// Products below this many flops run on one thread.
+constexpr double kParallelFlops = 1 << 20;
+// Packed B for one batch group is capped at this many floats (larger batches are done in groups).
+constexpr i64 kPackedBLimit = 4 << 20;
+
+// C = beta C + bias for k == 0 (alpha A B is an empty sum).
+void scale_only(const GemmArgs& g) {
+  for (i64 t = 0; t < g.batch; t++) {
+    for (i64 i = 0; i < g.m; i++) {
+      float* c = g.c + t * g.stride_c + i * g.ldc;
+      for (i64 j = 0; j < g.n; j++) {
+        float v = g.beta != 0 ? g.beta * c[j] : 0.0f;
+        c[j] = g.bias ? v + g.bias[j] : v;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void pack_a_generic(const float* src, i64 rs, i64 ks, i64 rows, i64 kc, int mr, float* dst) {
+  for (i64 i0 = 0; i0 < rows; i0 += mr, dst += kc * mr) {
+    const i64 h = std::min<i64>(mr, rows - i0);
+    if (rs == 1) {  // op(A) column-contiguous (transposed A): each k step is h consecutive floats
+      for (i64 p = 0; p < kc; p++) {
+        const float* s = src + p * ks + i0;
+        float* d = dst + p * mr;
+        for (i64 r = 0; r < h; r++) d[r] = s[r];
+        for (i64 r = h; r < mr; r++) d[r] = 0.0f;
+      }
+    } else {
+      for (i64 r = 0; r < h; r++) {
+        const float* s = src + (i0 + r) * rs;
+        float* d = dst + r;
+        if (ks == 1) for (i64 p = 0; p < kc; p++) d[p * mr] = s[p];
+        else for (i64 p = 0; p < kc; p++) d[p * mr] = s[p * ks];
+      }
+      for (i64 r = h; r < mr; r++)
+        for (i64 p = 0; p < kc; p++) dst[p * mr + r] = 0.0f;
+    }
+  }
+}
+
+void pack_b_generic(const float* src, i64 ks, i64 cs, i64 kc, i64 cols, int nr, float* dst) {
+  for (i64 j0 = 0; j0 < cols; j0 += nr, dst += kc * nr) {
+    const i64 w = std::min<i64>(nr, cols - j0);
+    if (cs == 1) {  // rows of op(B) contiguous
+      for (i64 p = 0; p < kc; p++) {
+        const float* s = src + p * ks + j0;
+        float* d = dst + p * nr;
+        if (w == nr) std::memcpy(d, s, sizeof(float) * nr);
+        else {
+          for (i64 j = 0; j < w; j++) d[j] = s[j];
+          for (i64 j = w; j < nr; j++) d[j] = 0.0f;
+        }
+      }
+    } else {  // transposed B: read each column of op(B) contiguously, write with stride nr
+      for (i64 j = 0; j < w; j++) {
+        const float* s = src + (j0 + j) * cs;
+        float* d = dst + j;
+        if (ks == 1) for (i64 p = 0; p < kc; p++) d[p * nr] = s[p];
+        else for (i64 p = 0; p < kc; p++) d[p * nr] = s[p * ks];
+      }
+      for (i64 j = w; j < nr; j++)
+        for (i64 p = 0; p < kc; p++) dst[p * nr + j] = 0.0f;
+    }
+  }
+}
+
+void micro_tile(const MicroKernel& mk, i64 kc, const float* ap, const float* bp, float* c, i64 ldc, i64 rows,
+                i64 cols, float alpha, float beta, const float* bias) {
+  if (rows == mk.mr && cols == mk.nr) {
+    mk.fn(kc, ap, bp, c, ldc, alpha, beta, bias);
+    return;
+  }
+  alignas(64) float tmp[6 * 32];
+  mk.fn(kc, ap, bp, tmp, mk.nr, 1.0f, 0.0f, nullptr);
+  for (i64 r = 0; r < rows; r++) {
+    float* cr = c + r * ldc;
+    for (i64 j = 0; j < cols; j++) {
+      float v = alpha * tmp[r * mk.nr + j];
+      if (beta != 0) v += beta * cr[j];
+      if (bias) v += bias[j];
+      cr[j] = v;
+    }
+  }
+}
+
+void gemm(const GemmArgs& g) {
+  if (g.m <= 0 || g.n <= 0 || g.batch <= 0) return;
+  if (g.k <= 0) { scale_only(g); return; }
+  // Element (i, p) of op(A) is a[i * ars + p * aks]; element (p, j) of op(B) is b[p * bks + j * bcs].
+  const i64 ars = g.trans_a ? 1 : g.lda, aks = g.trans_a ? g.lda : 1;
+  const i64 bks = g.trans_b ? 1 : g.ldb, bcs = g.trans_b ? g.ldb : 1;
+  const double flops = 2.0 * g.m * g.n * g.k * g.batch;
+  const int threads = flops < kParallelFlops ? 1 : num_threads();
+
+  if (g.m <= 4 && g.n * g.k >= 4096) {
+    simd().gemm_rows(g, threads);
+    return;
+  }
+  if (g.n <= 4 && g.m * g.k >= 4096) {
+    simd().gemm_cols(g, threads);
+    return;
+  }
+
+  const MicroKernel& mk = micro_kernel();
+  const i64 MR = mk.mr, NR = mk.nr;
+  const i64 m = g.m, n = g.n, k = g.k;
+  const i64 nkb = ceil_div(k, KC);
+  const i64 kcb = round_up(ceil_div(k, nkb), 8);  // balanced k blocks (the last may be shorter)
+  const i64 npad = round_up(n, NR);
+  const i64 b_size = k * npad;                     // packed op(B) of one batch item
+  const bool shared_b = g.stride_b == 0;
+  const i64 group = shared_b ? g.batch : std::max<i64>(1, std::min<i64>(g.batch, kPackedBLimit / b_size));
+
+  // Units: (batch item, row block, column block), enough of them to balance the threads.
+  const i64 mpanels = ceil_div(m, MR), npanels = ceil_div(n, NR);
+  i64 nic = ceil_div(m, MC_MAX), njc = ceil_div(n, NC_MAX);
+  while (threads > 1 && group * nic * njc < 3 * threads) {
+    const bool ic_ok = mpanels / (nic + 1) >= 4, jc_ok = npanels / (njc + 1) >= 4;
+    if (ic_ok && (!jc_ok || mpanels * njc * NR >= npanels * nic * MR)) nic++;
+    else if (jc_ok) njc++;
+    else break;
+  }
+
+  float* bpack = thread_scratch(1).get((shared_b ? 1 : group) * b_size + kPackSlack);
+  for (i64 t0 = 0; t0 < g.batch; t0 += group) {
+    const i64 gb = std::min(group, g.batch - t0);
+    const i64 packs = shared_b ? (t0 == 0 ? 1 : 0) : gb;
+    // Phase 1: pack op(B) of every batch item in the group, split by (item, k block, panel).
+    const i64 pack_tasks = packs * nkb * npanels;
+    parallel_for(pack_tasks, std::max<i64>(1, 64 * 1024 / (kcb * NR)), [&](i64 lo, i64 hi) {
+      for (i64 task = lo; task < hi;) {
+        const i64 t = task / (nkb * npanels), pb = task / npanels % nkb, jp = task % npanels;
+        const i64 run = std::min(hi - task, npanels - jp);  // consecutive panels of one k block
+        const i64 p0 = pb * kcb, kc = std::min(kcb, k - p0);
+        const float* src = g.b + (t0 + t) * g.stride_b + p0 * bks + jp * NR * bcs;
+        mk.pack_b(src, bks, bcs, kc, std::min(run * NR, n - jp * NR), static_cast<int>(NR),
+               bpack + t * b_size + p0 * npad + jp * kc * NR);
+        task += run;
+      }
+    });
+    // Phase 2: compute the units.
+    parallel_items(gb * nic * njc, threads, [&](i64 u) {
+      const i64 t = u / (nic * njc), ic = u / njc % nic, jc = u % njc;
+      const i64 i0 = mpanels * ic / nic * MR, i1 = std::min(m, mpanels * (ic + 1) / nic * MR);
+      const i64 j0 = npanels * jc / njc * NR, j1 = std::min(n, npanels * (jc + 1) / njc * NR);
+      if (i0 >= i1 || j0 >= j1) return;
+      const float* a = g.a + (t0 + t) * g.stride_a;
+      const float* bp_item = bpack + (shared_b ? 0 : t) * b_size;
+      float* c = g.c + (t0 + t) * g.stride_c;
+      float* apack = thread_scratch(0).get(round_up(i1 - i0, MR) * kcb + kPackSlack);
+      for (i64 p0 = 0; p0 < k; p0 += kcb) {
+        const i64 kc = std::min(kcb, k - p0);
+        const bool first = p0 == 0;
+        mk.pack_a(a + i0 * ars + p0 * aks, ars, aks, i1 - i0, kc, static_cast<int>(MR), apack);
+        const float* bblock = bp_item + p0 * npad;
+        for (i64 j = j0; j < j1; j += NR) {
+          const float* bp = bblock + (j / NR) * kc * NR;
+          const float* bias = first && g.bias ? g.bias + j : nullptr;
+          if (j + NR < j1)  // bring the next B panel towards L2 while this one is in use
+            for (i64 l = 0; l < kc * NR; l += 16) __builtin_prefetch(bp + kc * NR + l, 0, 2);
+          for (i64 i = i0; i < i1; i += MR) {
+            micro_tile(mk, kc, apack + (i - i0) * kc, bp, c + i * g.ldc + j, g.ldc, std::min(MR, i1 - i),
+                       std::min(NR, j1 - j), g.alpha, first ? g.beta : 1.0f, bias);
+          }
+        }
+      }
+    });
+  }
+}
+
+}  // namespace ho

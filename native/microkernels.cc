@@ -1,0 +1,305 @@
+// GEMM microkernels, one per ISA, selected once at runtime (micro_kernel()).
+//
+// Register blocking (AVX2, 6 x 16): the C tile lives in 12 ymm accumulators c[r][h] (row r = 0..5,
+// half h = columns 8h..8h+7). Each k step loads two 8-float vectors of the packed B panel, broadcasts
+// the 6 packed A values one at a time, and issues 12 independent FMAs: 2 B loads + 6 broadcasts per
+// 12 FMAs, 15 of the 16 ymm registers in use. The AVX-512 kernel is the same scheme with 16-float zmm
+// halves (6 x 32). The generic kernel (any CPU, SSE2 on x86-64) is 4 x 8 in 128-bit vectors.
+#include "gemm.h"
+
+#include <chrono>
+#include <thread>
+
+#include "cpu.h"
+
+#if HO_X86
+#include <immintrin.h>
+#endif
+
+namespace ho {
+
+namespace {
+
+typedef float v4f __attribute__((vector_size(16)));
+
+v4f load4(const float* p) { v4f v; std::memcpy(&v, p, sizeof v); return v; }
+void store4(float* p, v4f v) { std::memcpy(p, &v, sizeof v); }
+
+void micro_generic(i64 kc, const float* a, const float* b, float* c, i64 ldc, float alpha, float beta,
+                   const float* bias) {
+  constexpr int MR = 4;
+  v4f acc[MR][2] = {};
+  for (i64 p = 0; p < kc; p++, a += MR, b += 8) {
+    v4f b0 = load4(b), b1 = load4(b + 4);
+    for (int r = 0; r < MR; r++) {
+      acc[r][0] += a[r] * b0;
+      acc[r][1] += a[r] * b1;
+    }
+  }
+  for (int r = 0; r < MR; r++) {
+    for (int h = 0; h < 2; h++) {
+      float* cp = c + r * ldc + 4 * h;
+      v4f v = alpha * acc[r][h];
+      if (beta != 0) v += beta * load4(cp);
+      if (bias) v += load4(bias + 4 * h);
+      store4(cp, v);
+    }
+  }
+}
+
+#if HO_X86
+
+#define HO_AVX2 __attribute__((target("avx2,fma")))
+#define HO_AVX512 __attribute__((target("avx512f,avx2,fma")))
+
+HO_AVX2 void micro_avx2(i64 kc, const float* a, const float* b, float* c, i64 ldc, float alpha, float beta,
+                        const float* bias) {
+  for (int r = 0; r < 6; r++) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 15), _MM_HINT_T0);
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#pragma GCC unroll 4
+  for (i64 p = 0; p < kc; p++) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    __m256 av;
+    av = _mm256_broadcast_ss(a + 0); c00 = _mm256_fmadd_ps(av, b0, c00); c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1); c10 = _mm256_fmadd_ps(av, b0, c10); c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2); c20 = _mm256_fmadd_ps(av, b0, c20); c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3); c30 = _mm256_fmadd_ps(av, b0, c30); c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4); c40 = _mm256_fmadd_ps(av, b0, c40); c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5); c50 = _mm256_fmadd_ps(av, b0, c50); c51 = _mm256_fmadd_ps(av, b1, c51);
+    a += 6;
+    b += 16;
+  }
+  // Epilogue: alpha, beta (C is not read when beta == 0) and bias, row by row.
+  const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+  const bool has_beta = beta != 0;
+  const __m256 z = _mm256_setzero_ps();
+  const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : z, bias1 = bias ? _mm256_loadu_ps(bias + 8) : z;
+  auto row = [&](float* cr, __m256 x0, __m256 x1) HO_AVX2 {
+    x0 = _mm256_fmadd_ps(va, x0, bias0);
+    x1 = _mm256_fmadd_ps(va, x1, bias1);
+    if (has_beta) {
+      x0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), x0);
+      x1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), x1);
+    }
+    _mm256_storeu_ps(cr, x0);
+    _mm256_storeu_ps(cr + 8, x1);
+  };
+  row(c, c00, c01);
+  row(c + ldc, c10, c11);
+  row(c + 2 * ldc, c20, c21);
+  row(c + 3 * ldc, c30, c31);
+  row(c + 4 * ldc, c40, c41);
+  row(c + 5 * ldc, c50, c51);
+}
+
+// Transposes the 8x8 block held in r[0..7] (row q -> column q).
+HO_AVX2 inline void transpose8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20); r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20); r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31); r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// A panels of 6 rows. Rows contiguous in k: 8 k-steps at a time through an 8x8 transpose (rows 6, 7
+// zero), each k-step stored as 8 floats of which the next store overwrites the last 2. Transposed A
+// (rows contiguous): one 8-float copy per k-step, likewise overlapping. Other layouts: portable loop.
+HO_AVX2 void pack_a_avx2(const float* src, i64 rs, i64 ks, i64 rows, i64 kc, int mr, float* dst) {
+  for (i64 i0 = 0; i0 < rows; i0 += mr, dst += kc * mr) {
+    const i64 h = std::min<i64>(mr, rows - i0);
+    if (mr == 6 && h == 6 && ks == 1) {
+      const float* s = src + i0 * rs;
+      i64 p = 0;
+      for (; p + 8 <= kc; p += 8) {
+        __m256 r[8];
+        for (int q = 0; q < 6; q++) r[q] = _mm256_loadu_ps(s + q * rs + p);
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8(r);
+        for (int c = 0; c < 8; c++) _mm256_storeu_ps(dst + (p + c) * 6, r[c]);
+      }
+      for (; p < kc; p++)
+        for (int q = 0; q < 6; q++) dst[p * 6 + q] = s[q * rs + p];
+    } else if (mr == 6 && rs == 1 && i0 + 8 <= rows) {
+      for (i64 p = 0; p < kc; p++) _mm256_storeu_ps(dst + p * 6, _mm256_loadu_ps(src + p * ks + i0));
+    } else {
+      pack_a_generic(src + i0 * rs, rs, ks, h, kc, mr, dst);
+    }
+  }
+}
+
+// B panels of nr (a multiple of 8) columns. Rows contiguous: straight 8-float copies. Columns
+// contiguous (transposed B): 8x8 transposes. Other layouts: portable loop.
+HO_AVX2 void pack_b_avx2(const float* src, i64 ks, i64 cs, i64 kc, i64 cols, int nr, float* dst) {
+  for (i64 j0 = 0; j0 < cols; j0 += nr, dst += kc * nr) {
+    const i64 w = std::min<i64>(nr, cols - j0);
+    if (w == nr && cs == 1) {
+      for (i64 p = 0; p < kc; p++)
+        for (int c = 0; c < nr; c += 8) _mm256_store_ps(dst + p * nr + c, _mm256_loadu_ps(src + p * ks + j0 + c));
+    } else if (w == nr && ks == 1) {
+      i64 p = 0;
+      for (; p + 8 <= kc; p += 8) {
+        for (int c0 = 0; c0 < nr; c0 += 8) {
+          __m256 r[8];
+          for (int q = 0; q < 8; q++) r[q] = _mm256_loadu_ps(src + (j0 + c0 + q) * cs + p);
+          transpose8(r);
+          for (int c = 0; c < 8; c++) _mm256_store_ps(dst + (p + c) * nr + c0, r[c]);
+        }
+      }
+      for (; p < kc; p++)
+        for (int j = 0; j < nr; j++) dst[p * nr + j] = src[(j0 + j) * cs + p];
+    } else {
+      pack_b_generic(src + j0 * cs, ks, cs, kc, w, nr, dst);
+    }
+  }
+}
+
+HO_AVX512 void micro_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, float alpha, float beta,
+                            const float* bias) {
+  for (int r = 0; r < 6; r++) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+#pragma GCC unroll 4
+  for (i64 p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    __m512 av;
+    av = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(av, b0, c00); c01 = _mm512_fmadd_ps(av, b1, c01);
+    av = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(av, b0, c10); c11 = _mm512_fmadd_ps(av, b1, c11);
+    av = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(av, b0, c20); c21 = _mm512_fmadd_ps(av, b1, c21);
+    av = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(av, b0, c30); c31 = _mm512_fmadd_ps(av, b1, c31);
+    av = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(av, b0, c40); c41 = _mm512_fmadd_ps(av, b1, c41);
+    av = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(av, b0, c50); c51 = _mm512_fmadd_ps(av, b1, c51);
+    a += 6;
+    b += 32;
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const bool has_beta = beta != 0;
+  const __m512 z = _mm512_setzero_ps();
+  const __m512 bias0 = bias ? _mm512_loadu_ps(bias) : z, bias1 = bias ? _mm512_loadu_ps(bias + 16) : z;
+  auto row = [&](float* cr, __m512 x0, __m512 x1) HO_AVX512 {
+    x0 = _mm512_fmadd_ps(va, x0, bias0);
+    x1 = _mm512_fmadd_ps(va, x1, bias1);
+    if (has_beta) {
+      x0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr), x0);
+      x1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr + 16), x1);
+    }
+    _mm512_storeu_ps(cr, x0);
+    _mm512_storeu_ps(cr + 16, x1);
+  };
+  row(c, c00, c01);
+  row(c + ldc, c10, c11);
+  row(c + 2 * ldc, c20, c21);
+  row(c + 3 * ldc, c30, c31);
+  row(c + 4 * ldc, c40, c41);
+  row(c + 5 * ldc, c50, c51);
+}
+
+// Independent FMA chains for the peak measurement: 12 accumulators cover FMA latency x throughput
+// (4 cycles x 2 pipes on Zen 3). Returns the number of FMA instructions issued per vector lane group.
+HO_AVX2 i64 fma_chains_avx2(i64 iters, float* sink) {
+  __m256 acc[12];
+  for (int i = 0; i < 12; i++) acc[i] = _mm256_set1_ps(static_cast<float>(i));
+  const __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+  for (i64 it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+  }
+  __m256 s = acc[0];
+  for (int i = 1; i < 12; i++) s = _mm256_add_ps(s, acc[i]);
+  *sink = _mm256_cvtss_f32(s);
+  return iters * 12 * 16;
+}
+
+HO_AVX512 i64 fma_chains_avx512(i64 iters, float* sink) {
+  __m512 acc[12];
+  for (int i = 0; i < 12; i++) acc[i] = _mm512_set1_ps(static_cast<float>(i));
+  const __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+  for (i64 it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+  }
+  __m512 s = acc[0];
+  for (int i = 1; i < 12; i++) s = _mm512_add_ps(s, acc[i]);
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, s);
+  *sink = lanes[0] + lanes[15];
+  return iters * 12 * 32;
+}
+
+#endif  // HO_X86
+
+i64 fma_chains_generic(i64 iters, float* sink) {
+  v4f acc[8];
+  for (int i = 0; i < 8; i++) acc[i] = v4f{} + static_cast<float>(i);
+  for (i64 it = 0; it < iters; it++) {
+    for (int i = 0; i < 8; i++) acc[i] = acc[i] * 0.999999f + 1e-7f;
+  }
+  v4f s = acc[0];
+  for (int i = 1; i < 8; i++) s += acc[i];
+  *sink = s[0];
+  return iters * 8 * 8;  // mul + add counted as two flops
+}
+
+// Flops done by `iters` iterations of the active ISA's FMA chains.
+i64 fma_chains(i64 iters, float* sink) {
+#if HO_X86
+  if (active_isa() == Isa::Avx512) return fma_chains_avx512(iters, sink);
+  if (active_isa() == Isa::Avx2) return fma_chains_avx2(iters, sink);
+#endif
+  return fma_chains_generic(iters, sink);
+}
+
+}  // namespace
+
+const MicroKernel& micro_kernel() {
+  static const MicroKernel mk = [] {
+#if HO_X86
+    switch (active_isa()) {
+      case Isa::Avx512: return MicroKernel{6, 32, micro_avx512, pack_a_avx2, pack_b_avx2, "avx512 6x32"};
+      case Isa::Avx2: return MicroKernel{6, 16, micro_avx2, pack_a_avx2, pack_b_avx2, "avx2 6x16"};
+      default: break;
+    }
+#endif
+    return MicroKernel{4, 8, micro_generic, pack_a_generic, pack_b_generic, "generic 4x8"};
+  }();
+  return mk;
+}
+
+double peak_gflops(int threads, double ms) {
+  // Dedicated threads rather than the pool, so all of them run the chains at the same time.
+  using clock = std::chrono::steady_clock;
+  threads = std::max(1, std::min(threads, 1024));
+  std::vector<double> rate(threads, 0.0);
+  std::vector<float> sink(threads * 16, 0.0f);
+  auto body = [&](int tid, double run_ms) {
+    const auto t0 = clock::now();
+    const auto until = t0 + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double, std::milli>(run_ms));
+    i64 flops = 0;
+    auto t1 = t0;
+    do {
+      flops += fma_chains(20000, &sink[tid * 16]);
+      t1 = clock::now();
+    } while (t1 < until);
+    rate[tid] = flops / std::chrono::duration<double>(t1 - t0).count() / 1e9;
+  };
+  auto run = [&](double run_ms) {
+    std::vector<std::thread> others;
+    for (int t = 1; t < threads; t++) others.emplace_back(body, t, run_ms);
+    body(0, run_ms);
+    for (auto& t : others) t.join();
+  };
+  run(std::min(ms, 20.0));  // let clocks settle
+  run(ms);
+  double total = 0;
+  for (double r : rate) total += r;
+  return total;
+}
+
+}  // namespace ho

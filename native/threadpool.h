@@ -1,0 +1,47 @@
+// A persistent thread pool: std::thread workers plus the calling thread. Jobs are elastic: a job is a
+// set of tasks claimed one by one from a shared counter, and once every task has been claimed the
+// caller closes the job, so a worker that has not started yet (its core busy elsewhere) simply skips
+// it instead of holding the caller up. Idle workers spin briefly (back-to-back kernel calls from
+// JavaScript are common), then sleep on a condition variable so they do not steal the core from
+// JavaScript. Nested parallel calls run inline.
+#pragma once
+
+#include "common.h"
+
+namespace ho {
+
+// Threads the pool uses (>= 1): the available cores (sched_getaffinity), or env HAPLOOMNI_THREADS.
+// Inside a parallel task it is 1.
+int num_threads();
+// Resizes the pool (n >= 1).
+void set_num_threads(int n);
+
+// Runs fn(ctx, task) for every task in [0, ntasks) on the caller and up to max_threads - 1 workers,
+// and returns when all are done. Which thread runs which task is not fixed.
+void parallel_tasks(i64 ntasks, int max_threads, void (*fn)(void* ctx, i64 task), void* ctx);
+
+// Calls f(item) for every item in [0, n), handed out dynamically (uneven work, noisy neighbours);
+// at most `nthreads` threads.
+template <class F>
+void parallel_items(i64 n, int nthreads, F&& f) {
+  if (n <= 0) return;
+  if (n == 1 || nthreads <= 1 || num_threads() <= 1) {
+    for (i64 i = 0; i < n; i++) f(i);
+    return;
+  }
+  parallel_tasks(n, nthreads, [](void* c, i64 i) { (*static_cast<F*>(c))(i); }, &f);
+}
+
+// Splits [0, n) into contiguous chunks of at least `grain` items (a few per thread, for balance) and
+// calls f(lo, hi) for each. Chunk boundaries depend on the thread count, so f must compute each item
+// independently of where its chunk starts.
+template <class F>
+void parallel_for(i64 n, i64 grain, F&& f) {
+  if (n <= 0) return;
+  const int t = num_threads();
+  const i64 chunks = std::min<i64>(t == 1 ? 1 : 4 * t, std::max<i64>(1, n / std::max<i64>(grain, 1)));
+  if (chunks <= 1) { f(i64(0), n); return; }
+  parallel_items(chunks, t, [&](i64 c) { f(n * c / chunks, n * (c + 1) / chunks); });
+}
+
+}  // namespace ho
