@@ -1,0 +1,115 @@
+/** `haploomni train`: trains one HaploOmni on mixed understanding + generation batches of the Shapes world. */
+import { PARAMETER_GROUPS, type ParameterGroup } from '../model/groups.js';
+import { DEFAULT_TRAIN_OPTIONS as D, validateTrainOptions, type TrainOptions } from '../train/options.js';
+import { train } from '../train/trainer.js';
+import { parseArgs, UsageError, type CommandSpec } from './args.js';
+
+export const TRAIN_SPEC: CommandSpec = {
+  usage: 'haploomni train',
+  summary:
+    'Trains a HaploOmni model on Shapes-world videos generated on the fly: understanding conversations (next-token loss on ' +
+    'answers and captions) and text-to-video clips (v-prediction loss on VAE latents, captions dropped for guidance), mixed ' +
+    'in every step. --out becomes a model folder (config.json, model.safetensors, pipeline.json, vae/) with checkpoint.safetensors, ' +
+    'metrics.jsonl and loss.svg; --resume continues a killed run exactly.',
+  options: {
+    out: { type: 'string', short: 'o', help: 'run folder (model folder + checkpoint + metrics)', default: 'runs/tiny' },
+    model: { type: 'string', help: "model preset ('tiny') or a config.json path", default: D.model },
+    vae: { type: 'string', help: 'VAE folder whose latents are learnt (default: the shipped assets/vae)' },
+    steps: { type: 'int', help: 'optimizer steps (with --resume: the new total)', default: D.steps },
+    'und-batch': { type: 'int', help: 'understanding conversations per micro-batch (0 = generation only)', default: D.undBatch },
+    'gen-batch': { type: 'int', help: 'generation clips per micro-batch (0 = understanding only)', default: D.genBatch },
+    accum: { type: 'int', help: 'micro-batches accumulated per step', default: D.accum },
+    lr: { type: 'number', help: 'peak learning rate (AdamW, linear warmup then cosine)', default: D.lr },
+    'min-lr': { type: 'number', help: 'learning rate at the end of the cosine', default: D.minLr },
+    warmup: { type: 'int', help: 'warmup steps', default: D.warmup },
+    'weight-decay': { type: 'number', help: 'decoupled weight decay (matrices only)', default: D.weightDecay },
+    'max-grad-norm': { type: 'number', help: 'global gradient-norm clip', default: D.maxGradNorm },
+    'gen-weight': { type: 'number', help: 'weight of the diffusion loss against the next-token loss', default: D.genWeight },
+    'drop-prompt': { type: 'number', help: 'probability a caption is dropped (classifier-free guidance)', default: D.dropPrompt },
+    'image-share': { type: 'number', help: 'share of understanding examples that are still images', default: D.imageShare },
+    'caption-share': { type: 'number', help: 'share of conversations that start with a captioning turn', default: D.captionShare },
+    frames: { type: 'int', help: 'frames per Shapes clip (1 + 4k)', default: D.frames },
+    'und-frames': { type: 'int', help: 'frames a question shows the model (uniformly sampled)', default: D.understandingFrames },
+    train: { type: 'string', help: `comma-separated parameter groups that train (${PARAMETER_GROUPS.join(', ')})`, default: 'all' },
+    seed: { type: 'int', help: 'seed of the weights and every random draw', default: D.seed },
+    'data-seed': { type: 'int', help: 'Shapes-world dataset seed', default: D.dataSeed },
+    'checkpoint-every': { type: 'int', help: 'steps between checkpoints', default: D.checkpointEvery },
+    'log-every': { type: 'int', help: 'steps between metrics.jsonl records', default: D.logEvery },
+    resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint (its options are kept; --steps may extend it)' },
+  },
+};
+
+const NAME = 'haploomni train';
+
+function groupsFrom(spec: string): ParameterGroup[] {
+  if (spec === 'all') return [...PARAMETER_GROUPS];
+  const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(PARAMETER_GROUPS as readonly string[]).includes(n)) throw new UsageError(`${NAME}: --train: unknown group '${n}'; groups: ${PARAMETER_GROUPS.join(', ')} or 'all'`);
+  }
+  return names as ParameterGroup[];
+}
+
+function optionsFrom(a: Record<string, string | number | boolean | undefined>): TrainOptions {
+  const o: TrainOptions = {
+    model: a.model as string,
+    vae: (a.vae as string | undefined) ?? null,
+    steps: a.steps as number,
+    undBatch: a['und-batch'] as number,
+    genBatch: a['gen-batch'] as number,
+    accum: a.accum as number,
+    lr: a.lr as number,
+    minLr: a['min-lr'] as number,
+    warmup: a.warmup as number,
+    weightDecay: a['weight-decay'] as number,
+    maxGradNorm: a['max-grad-norm'] as number,
+    genWeight: a['gen-weight'] as number,
+    dropPrompt: a['drop-prompt'] as number,
+    imageShare: a['image-share'] as number,
+    captionShare: a['caption-share'] as number,
+    frames: a.frames as number,
+    understandingFrames: a['und-frames'] as number,
+    trainGroups: groupsFrom(a.train as string),
+    seed: a.seed as number,
+    dataSeed: a['data-seed'] as number,
+    checkpointEvery: a['checkpoint-every'] as number,
+    logEvery: a['log-every'] as number,
+  };
+  try {
+    validateTrainOptions(o);
+  } catch (e) {
+    throw new UsageError(`${NAME}: ${(e as Error).message.replace(/^train: /, '')}`);
+  }
+  return o;
+}
+
+/** Runs the command; returns the exit code (0 done, 1 failed or diverged, 2 bad arguments). */
+export async function runTrain(argv: string[]): Promise<number> {
+  let out: string, options: TrainOptions, resume: boolean;
+  try {
+    const parsed = parseArgs(argv, TRAIN_SPEC);
+    if (!parsed) return 0;
+    options = optionsFrom(parsed.options);
+    out = parsed.options.out as string;
+    resume = Boolean(parsed.options.resume);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  try {
+    const result = train(out, options, resume);
+    if (result.status === 'diverged') {
+      process.stderr.write(`${NAME}: ${result.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`${NAME}: ${result.step} steps in ${(result.elapsed / 60).toFixed(1)} min; model folder ${out} ` +
+      `(try: haploomni eval --model ${out}; haploomni demo --model ${out})\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`${NAME}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Collation: examples -> the tensors the losses take.
+ *
+ * Understanding: each conversation is tokenised with the chat template (labels only on assistant
+ * answers and their <|im_end|>), its media placeholder expanded to the media's token count (labels -100
+ * there), and rows are left-padded as at inference (pads: id pad, mask 0, label -100).
+ * Generation: clips are encoded by the VAE to scaled latents [B, F', C, h, w] (posterior mean) and
+ * captions rendered with the generation template, left-padded.
+ */
+import {
+  buildGenerationPrompt, buildUnderstandingExample, leftPad, IGNORE_INDEX, type HaploTokenizer,
+} from '../data/index.js';
+import type { HaploOmniConfig } from '../model/config.js';
+import type { UnderstandingBatch } from '../model/losses.js';
+import { imageTokenCount, videoTokenCount } from '../model/processor.js';
+import type { ImageInput, VideoInput } from '../model/visual.js';
+import { imageForModel, videoForModel } from '../pipeline/inputs.js';
+import { noGrad, type Tensor } from '../tensor/index.js';
+import type { VideoVae } from '../vae/index.js';
+import type { GenerationDraw, UnderstandingDraw } from './shapes-source.js';
+
+/** Tokens, labels and media of one conversation, placeholders expanded. */
+interface ExpandedConversation {
+  ids: number[];
+  labels: number[];
+  image?: ImageInput;
+  video?: VideoInput;
+}
+
+function expandConversation(draw: UnderstandingDraw, tokenizer: HaploTokenizer, config: HaploOmniConfig, frames: number): ExpandedConversation {
+  const conv = buildUnderstandingExample(tokenizer, { turns: draw.turns, media: draw.media });
+  const out: ExpandedConversation = { ids: [], labels: [] };
+  let mediaTokens: number;
+  if (draw.media === 'image') {
+    out.image = imageForModel(draw.sample, config);
+    mediaTokens = imageTokenCount([draw.sample.height, draw.sample.width], config);
+  } else {
+    out.video = videoForModel(draw.sample, config, frames);
+    mediaTokens = videoTokenCount(out.video.frames.shape[0], config);
+  }
+  conv.inputIds.forEach((id, i) => {
+    const placeholder = id === config.image_token_index || id === config.video_token_index;
+    const n = placeholder ? mediaTokens : 1;
+    for (let k = 0; k < n; k++) {
+      out.ids.push(id);
+      out.labels.push(placeholder ? IGNORE_INDEX : conv.labels[i]);
+    }
+  });
+  return out;
+}
+
+/** A left-padded understanding batch with its media, plus the count of tokens that carry a label. */
+export function understandingBatch(draws: readonly UnderstandingDraw[], tokenizer: HaploTokenizer, config: HaploOmniConfig,
+  frames: number): { batch: UnderstandingBatch; targets: number } {
+  const rows = draws.map((d) => expandConversation(d, tokenizer, config, frames));
+  const length = Math.max(...rows.map((r) => r.ids.length));
+  const B = rows.length;
+  const ids = new Int32Array(B * length).fill(tokenizer.padId), labels = new Int32Array(B * length).fill(IGNORE_INDEX), attentionMask = new Uint8Array(B * length);
+  let targets = 0;
+  rows.forEach((r, b) => {
+    const at = b * length + length - r.ids.length;
+    ids.set(r.ids, at);
+    labels.set(r.labels, at);
+    attentionMask.fill(1, at, at + r.ids.length);
+    targets += r.labels.filter((l) => l !== IGNORE_INDEX).length;
+  });
+  const images = rows.flatMap((r) => (r.image ? [r.image] : []));
+  const videos = rows.flatMap((r) => (r.video ? [r.video] : []));
+  return { batch: { ids, batch: B, length, attentionMask, labels, images, videos }, targets };
+}
+
+/** A generation batch: scaled VAE latents and the left-padded prompt ids/mask [B, S]. */
+export interface GenerationBatch {
+  latents: Tensor;
+  textIds: Int32Array;
+  textMask: Uint8Array;
+  /** text + time + latent tokens per row, for throughput */
+  tokens: number;
+}
+
+export function generationBatch(draws: readonly GenerationDraw[], tokenizer: HaploTokenizer, vae: VideoVae): GenerationBatch {
+  const latents = noGrad(() => vae.encodeVideos(draws.map((d) => d.sample)));
+  const padded = leftPad(draws.map((d) => buildGenerationPrompt(tokenizer, d.prompt).ids), tokenizer.padId);
+  const textIds = Int32Array.from(padded.ids.flat()), textMask = Uint8Array.from(padded.attentionMask.flat());
+  const [, F, , h, w] = latents.shape;
+  return { latents, textIds, textMask, tokens: draws.length * (padded.length + 1 + (F * h * w) / 4) };
+}

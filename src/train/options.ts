@@ -1,0 +1,87 @@
+/** Options of a training run (stored in its checkpoint; a resumed run keeps them, except `steps`). */
+import { PARAMETER_GROUPS, type ParameterGroup } from '../model/groups.js';
+
+export interface TrainOptions {
+  /** model preset ('tiny') or a config.json path */
+  model: string;
+  /** VAE folder whose latents the generation path learns (default: the shipped assets/vae) */
+  vae: string | null;
+  /** optimizer steps */
+  steps: number;
+  /** understanding conversations and generation clips per micro-batch (their ratio is the data mix) */
+  undBatch: number;
+  genBatch: number;
+  /** micro-batches whose gradients are summed into one step */
+  accum: number;
+  /** peak and final learning rate of the warmup + cosine schedule, and the warmup steps */
+  lr: number;
+  minLr: number;
+  warmup: number;
+  /** AdamW decoupled weight decay, applied to matrices only (not norms, biases, embeddings' gates) */
+  weightDecay: number;
+  /** global gradient-norm clip */
+  maxGradNorm: number;
+  /** loss = understanding CE + genWeight * diffusion MSE */
+  genWeight: number;
+  /** probability a generation caption is replaced by the empty prompt (classifier-free guidance) */
+  dropPrompt: number;
+  /** share of understanding examples that are still images, and of conversations with a caption turn */
+  imageShare: number;
+  captionShare: number;
+  /** frames per Shapes clip, and frames a question shows the model */
+  frames: number;
+  understandingFrames: number;
+  /** parameter groups that train (the rest stay frozen) */
+  trainGroups: ParameterGroup[];
+  /** seed of the weights and of every random draw; Shapes-world dataset seed */
+  seed: number;
+  dataSeed: number;
+  /** steps between checkpoints, and between metrics records */
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
+  model: 'tiny',
+  vae: null,
+  steps: 1500,
+  undBatch: 4,
+  genBatch: 8,
+  accum: 1,
+  lr: 1e-3,
+  minLr: 5e-5,
+  warmup: 100,
+  weightDecay: 0.01,
+  maxGradNorm: 1,
+  genWeight: 1,
+  dropPrompt: 0.1,
+  imageShare: 0.15,
+  captionShare: 0.25,
+  frames: 9,
+  understandingFrames: 5,
+  trainGroups: [...PARAMETER_GROUPS],
+  seed: 0,
+  dataSeed: 0,
+  checkpointEvery: 100,
+  logEvery: 10,
+};
+
+/** Throws an error naming the first impossible option. */
+export function validateTrainOptions(o: TrainOptions): void {
+  const bad = (m: string): never => { throw new Error(`train: ${m}`); };
+  for (const k of ['steps', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
+  }
+  for (const k of ['undBatch', 'genBatch', 'warmup', 'seed', 'dataSeed'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 0) bad(`${k} must be a non-negative integer, got ${o[k]}`);
+  }
+  if (o.undBatch + o.genBatch === 0) bad('undBatch and genBatch are both 0: nothing to train on');
+  if (!(o.lr > 0)) bad(`lr must be positive, got ${o.lr}`);
+  if (!(o.minLr >= 0 && o.minLr <= o.lr)) bad(`minLr must be in [0, lr], got ${o.minLr}`);
+  for (const k of ['weightDecay', 'genWeight'] as const) if (!(o[k] >= 0)) bad(`${k} must be non-negative, got ${o[k]}`);
+  if (!(o.maxGradNorm > 0)) bad(`maxGradNorm must be positive, got ${o.maxGradNorm}`);
+  for (const k of ['dropPrompt', 'imageShare', 'captionShare'] as const) if (!(o[k] >= 0 && o[k] <= 1)) bad(`${k} must be in [0, 1], got ${o[k]}`);
+  if ((o.frames - 1) % 4 !== 0) bad(`frames must be 1 + a multiple of 4 (the VAE groups frames by 4), got ${o.frames}`);
+  if (o.trainGroups.length === 0) bad('no parameter group is trainable');
+  for (const g of o.trainGroups) if (!(PARAMETER_GROUPS as readonly string[]).includes(g)) bad(`unknown parameter group '${g}' (groups: ${PARAMETER_GROUPS.join(', ')})`);
+}

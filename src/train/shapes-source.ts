@@ -1,0 +1,76 @@
+/**
+ * Training examples drawn from the Shapes world, one per data index (the index is the data position a
+ * checkpoint stores; the same index and seed always give the same example).
+ *
+ * Understanding: a conversation about one video (or, with probability `imageShare`, a one-frame
+ * image): a random number of its questions in random order, one per turn, sometimes preceded by a
+ * captioning turn. Training on several questions per clip amortises its visual tokens.
+ * Generation: a clip and one of its captions; with probability `dropPrompt` the caption is replaced by
+ * the empty prompt, which is what classifier-free guidance's unconditional branch sees.
+ */
+import { shapesSample, type ShapesSample } from '../data/index.js';
+import type { QuestionAnswer } from '../data/index.js';
+import { Rng } from '../tensor/index.js';
+
+/** Ways a user asks for a description; the answer is one of the sample's captions. */
+const DESCRIBE_REQUESTS = [
+  'Describe the video.',
+  'What happens in this video?',
+  'Describe what you see.',
+  'Give a short description of the video.',
+];
+const DESCRIBE_IMAGE_REQUESTS = ['Describe the image.', 'What is in this picture?', 'Describe what you see.'];
+
+export interface UnderstandingDraw {
+  sample: ShapesSample;
+  media: 'video' | 'image';
+  turns: QuestionAnswer[];
+}
+
+export interface GenerationDraw {
+  sample: ShapesSample;
+  /** the caption conditioning this clip ('' when dropped for guidance) */
+  prompt: string;
+}
+
+export interface ShapesSourceOptions {
+  /** dataset seed of the Shapes world */
+  seed: number;
+  /** frames per video */
+  frames: number;
+  /** share of understanding examples that are still images */
+  imageShare: number;
+  /** probability that a conversation starts with a captioning turn */
+  captionShare: number;
+  /** probability that a generation caption is dropped (classifier-free guidance) */
+  dropPrompt: number;
+}
+
+/** Stream ids keep the understanding and generation draws independent of each other. */
+const UNDERSTANDING_STREAM = 1, GENERATION_STREAM = 2;
+
+/** The understanding example at data index `index` (train split). */
+export function understandingDraw(index: number, o: ShapesSourceOptions): UnderstandingDraw {
+  const rng = new Rng(o.seed, UNDERSTANDING_STREAM, index * 4);
+  const [u0, u1, u2, u3] = rng.uniform(4);
+  const image = u0 < o.imageShare;
+  const sample = shapesSample('train', index, { frames: image ? 1 : o.frames, seed: o.seed });
+  const order = rng.permutation(sample.questions.length);
+  const count = 1 + Math.floor(u1 * sample.questions.length);
+  const turns: QuestionAnswer[] = order.slice(0, count).map((i) => ({ question: sample.questions[i].question, answer: sample.questions[i].answer }));
+  if (u2 < o.captionShare) {
+    const requests = image ? DESCRIBE_IMAGE_REQUESTS : DESCRIBE_REQUESTS;
+    const request = requests[Math.floor(u3 * requests.length)];
+    turns.unshift({ question: request, answer: sample.captions[rng.int(sample.captions.length)] });
+  }
+  return { sample, media: image ? 'image' : 'video', turns };
+}
+
+/** The generation example at data index `index` (train split). */
+export function generationDraw(index: number, o: ShapesSourceOptions): GenerationDraw {
+  const rng = new Rng(o.seed, GENERATION_STREAM, index * 4);
+  const [u0, u1] = rng.uniform(2);
+  const sample = shapesSample('train', 1_000_000_000 + index, { frames: o.frames, seed: o.seed });
+  const texts = [sample.description, ...sample.captions];
+  return { sample, prompt: u0 < o.dropPrompt ? '' : texts[Math.floor(u1 * texts.length)] };
+}

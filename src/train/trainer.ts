@@ -1,0 +1,192 @@
+/**
+ * The unified training loop: each step sums the gradients of `accum` micro-batches, each holding
+ * `undBatch` understanding conversations (next-token CE on answers and captions) and `genBatch`
+ * generation clips (v-prediction MSE on VAE latents at uniformly drawn CogVideoX timesteps), then
+ * clips the global norm and takes one AdamW step at the warmup + cosine learning rate.
+ *
+ *   loss = CE_und + genWeight * MSE_gen
+ *
+ * A run folder holds checkpoint.safetensors (resume state), the model folder files (config.json,
+ * model.safetensors, pipeline.json, vae/) rewritten at every checkpoint, metrics.jsonl and loss.svg.
+ * A non-finite loss or gradient stops the run before the update, keeping the last good checkpoint.
+ */
+import { cpSync, existsSync, mkdirSync, rmSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadTokenizer, writeFileAtomic } from '../data/index.js';
+import { diffusionLoss } from '../diffusion/loss.js';
+import { parameterGroups, PARAMETER_GROUPS, setTrainable } from '../model/groups.js';
+import { HaploOmni } from '../model/haploomni.js';
+import { loadConfig, saveModel } from '../model/checkpoint.js';
+import { understandingLoss } from '../model/losses.js';
+import { presetConfig } from '../model/presets.js';
+import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_FILE, type PipelineSettings } from '../pipeline/settings.js';
+import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, warmupCosine, type Tensor } from '../tensor/index.js';
+import { DEFAULT_VAE_DIR, loadVae } from '../vae/index.js';
+import { generationBatch, understandingBatch } from './batches.js';
+import { CHECKPOINT_FILE, loadTrainCheckpoint, saveTrainCheckpoint, type TrainState } from './checkpoint.js';
+import { appendMetrics, readMetrics, truncateMetrics } from './metrics.js';
+import { validateTrainOptions, type TrainOptions } from './options.js';
+import { lineChartSvg } from './plot.js';
+import { Progress } from './progress.js';
+import { generationDraw, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
+
+export const METRICS_FILE = 'metrics.jsonl';
+export const PLOT_FILE = 'loss.svg';
+/** RNG stream of the diffusion noise and timesteps (data draws use their own streams). */
+const DIFFUSION_STREAM = 3;
+
+export interface TrainResult {
+  /** 'done', or 'diverged' when a non-finite loss stopped the run */
+  status: 'done' | 'diverged';
+  step: number;
+  elapsed: number;
+  message?: string;
+}
+
+export interface TrainHooks {
+  /** called after every step with its figures (tests use it; the CLI shows a progress bar instead) */
+  onStep?: (record: Record<string, number>) => void;
+  /** progress output (default stderr); null = silent */
+  progress?: NodeJS.WriteStream | null;
+}
+
+function buildModel(o: TrainOptions): HaploOmni {
+  const config = o.model === 'tiny' || o.model === 'paper' ? presetConfig(o.model) : loadConfig(o.model);
+  return new HaploOmni(config, { seed: o.seed });
+}
+
+/** Weight decay applies to matrices (rank >= 2: linears, convolutions, embedding tables), not to biases or norm/gate rows. */
+const decays = (t: Tensor): boolean => t.rank >= 2;
+
+/** Writes the model folder files (weights, config, pipeline settings, the VAE) into `dir`. */
+function writeModelFolder(dir: string, model: HaploOmni, o: TrainOptions, vaeDir: string): void {
+  saveModel(dir, model);
+  const settings: PipelineSettings = { ...DEFAULT_PIPELINE_SETTINGS, understanding_frames: o.understandingFrames, video_frames: o.frames };
+  writeFileAtomic(path.join(dir, PIPELINE_FILE), JSON.stringify(settings, null, 2) + '\n');
+  const target = path.join(dir, 'vae');
+  if (path.resolve(vaeDir) !== path.resolve(target)) {
+    const tmp = `${target}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    cpSync(vaeDir, tmp, { recursive: true, filter: (src) => !src.endsWith('checkpoint.safetensors') });
+    rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+  }
+}
+
+function writePlot(dir: string): void {
+  const records = readMetrics(path.join(dir, METRICS_FILE));
+  const series = ['loss_und', 'loss_gen'].map((k) => ({
+    name: k,
+    points: records.filter((r) => typeof r[k] === 'number').map((r) => [r.step as number, r[k] as number] as [number, number]),
+  })).filter((s) => s.points.length > 0);
+  if (series.length) writeFileAtomic(path.join(dir, PLOT_FILE), lineChartSvg(series, { title: 'training loss', xLabel: 'step', logY: true, smooth: 0.9 }));
+}
+
+/**
+ * Trains into `out`. With `resume`, continues the run there from its checkpoint (its options are kept;
+ * `steps` from `options` may extend it). Returns when the run is done or stopped by a non-finite loss.
+ */
+export function train(out: string, options: TrainOptions, resume: boolean, hooks: TrainHooks = {}): TrainResult {
+  const ckptFile = path.join(out, CHECKPOINT_FILE);
+  let model: HaploOmni, state: TrainState, restore: ((opt: AdamW, trainable: [string, Tensor][]) => void) | null = null;
+  if (resume) {
+    const loaded = loadTrainCheckpoint(ckptFile);
+    model = loaded.model;
+    state = { ...loaded.state, options: { ...loaded.state.options, steps: options.steps } };
+    restore = loaded.restoreOptimizer;
+    truncateMetrics(path.join(out, METRICS_FILE), state.step);
+  } else {
+    validateTrainOptions(options);
+    if (existsSync(ckptFile)) throw new Error(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
+    model = buildModel(options);
+    state = { step: 0, undIndex: 0, genIndex: 0, elapsed: 0, options };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(path.join(out, METRICS_FILE), '');
+  }
+  const o = state.options;
+  validateTrainOptions(o);
+  const tokenizer = loadTokenizer();
+  const vaeDir = o.vae ?? DEFAULT_VAE_DIR;
+  const vae = o.genBatch > 0 ? loadVae(vaeDir) : null;
+  if (vae && vae.config.latent_channels !== model.config.latent_channels) {
+    throw new Error(`the VAE in ${vaeDir} has ${vae.config.latent_channels} latent channels, the model expects ${model.config.latent_channels}`);
+  }
+
+  setTrainable(model, PARAMETER_GROUPS, false);
+  setTrainable(model, o.trainGroups, true);
+  const groups = parameterGroups(model);
+  const trainable: [string, Tensor][] = PARAMETER_GROUPS.filter((g) => o.trainGroups.includes(g)).flatMap((g) => groups[g]);
+  const opt = new AdamW(trainable.map(([, t]) => t), { lr: o.lr, weightDecay: o.weightDecay }, trainable.map(([, t]) => decays(t)));
+  restore?.(opt, trainable);
+
+  const source: ShapesSourceOptions = { seed: o.dataSeed, frames: o.frames, imageShare: o.imageShare, captionShare: o.captionShare, dropPrompt: o.dropPrompt };
+  const progress = hooks.progress === null ? null : new Progress({ total: o.steps, label: 'train', unit: 'tok', stream: hooks.progress }, state.step);
+  if (hooks.progress !== null) {
+    (hooks.progress ?? process.stderr).write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +
+      `${resume ? `resuming at step ${state.step}` : 'from scratch'} -> ${out}\n`);
+  }
+  const checkpoint = () => {
+    saveTrainCheckpoint(ckptFile, model, trainable, opt, state);
+    writeModelFolder(out, model, o, vaeDir);
+    writePlot(out);
+  };
+
+  const sums = { und: 0, gen: 0, n: 0, tokens: 0, startElapsed: state.elapsed };
+  const sessionStart = performance.now(), elapsedAtStart = state.elapsed;
+  while (state.step < o.steps) {
+    const step = state.step;
+    opt.lr = warmupCosine(step, { peak: o.lr, warmup: o.warmup, total: o.steps, min: o.minLr });
+    opt.zeroGrad();
+    let lossUnd = 0, lossGen = 0, tokens = 0;
+    for (let micro = 0; micro < o.accum; micro++) {
+      if (o.undBatch > 0) {
+        const draws = Array.from({ length: o.undBatch }, (_, k) => understandingDraw(state.undIndex + k, source));
+        state.undIndex += o.undBatch;
+        lossUnd += tidy(() => {
+          const { batch } = understandingBatch(draws, tokenizer, model.config, o.understandingFrames);
+          tokens += batch.batch * batch.length;
+          const loss = understandingLoss(model, batch);
+          ops.scale(loss, 1 / o.accum).backward();
+          return loss.data[0];
+        }) / o.accum;
+      }
+      if (vae && o.genBatch > 0) {
+        const draws = Array.from({ length: o.genBatch }, (_, k) => generationDraw(state.genIndex + k, source));
+        const rng = new Rng(o.seed, DIFFUSION_STREAM, state.genIndex * 4096);
+        state.genIndex += o.genBatch;
+        lossGen += tidy(() => {
+          const batch = generationBatch(draws, tokenizer, vae);
+          tokens += batch.tokens;
+          const loss = diffusionLoss(model, batch.latents, batch.textIds, batch.textMask, rng);
+          ops.scale(loss, o.genWeight / o.accum).backward();
+          return loss.data[0];
+        }) / o.accum;
+      }
+    }
+    const norm = gradNorm(opt.params);
+    if (!Number.isFinite(lossUnd) || !Number.isFinite(lossGen) || !Number.isFinite(norm)) {
+      const message = `step ${step + 1}: non-finite ${!Number.isFinite(lossUnd) ? 'understanding loss' : !Number.isFinite(lossGen) ? 'generation loss' : 'gradient norm'} ` +
+        `(und ${lossUnd}, gen ${lossGen}, grad norm ${norm}); stopped without updating. The last good checkpoint (step ${state.step - (state.step % o.checkpointEvery)}) ` +
+        `is kept in ${out}; lower --lr or --max-grad-norm and resume from it.`;
+      return { status: 'diverged', step, elapsed: state.elapsed, message };
+    }
+    opt.update(clipFactor(norm, o.maxGradNorm));
+    opt.zeroGrad();
+    state.step = step + 1;
+    state.elapsed = elapsedAtStart + (performance.now() - sessionStart) / 1000;
+
+    sums.und += lossUnd; sums.gen += lossGen; sums.n++; sums.tokens += tokens;
+    const figures: Record<string, number> = { step: state.step, loss_und: lossUnd, loss_gen: lossGen, grad_norm: norm, lr: opt.lr, tokens };
+    hooks.onStep?.(figures);
+    progress?.update(state.step, tokens, { und: lossUnd, gen: lossGen, lr: opt.lr });
+    if (state.step % o.logEvery === 0 || state.step === o.steps) {
+      appendMetrics(path.join(out, METRICS_FILE), {
+        step: state.step, loss_und: sums.und / sums.n, loss_gen: sums.gen / sums.n, grad_norm: norm, lr: opt.lr,
+        tokens_per_s: sums.tokens / Math.max(1e-9, state.elapsed - sums.startElapsed), elapsed: state.elapsed,
+      });
+      Object.assign(sums, { und: 0, gen: 0, n: 0, tokens: 0, startElapsed: state.elapsed });
+    }
+    if (state.step % o.checkpointEvery === 0 || state.step === o.steps) checkpoint();
+  }
+  return { status: 'done', step: state.step, elapsed: state.elapsed };
+}
