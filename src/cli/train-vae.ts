@@ -33,6 +33,8 @@ export const TRAIN_VAE_SPEC: CommandSpec = {
     'eval-videos': { type: 'int', help: 'test-split videos for the final PSNR', default: 64 },
     'stats-videos': { type: 'int', help: 'training videos for the latent scaling factor', default: 64 },
     shift: { type: 'boolean', help: 'also store the measured latent mean as shift_factor' },
+    init: { type: 'string', help: 'start from this trained VAE folder (its architecture is kept)' },
+    'freeze-encoder': { type: 'boolean', help: 'with --init: train the decoder only, so latents and scaling factor stay exactly as they were' },
   },
 };
 
@@ -66,7 +68,10 @@ function optionsFrom(a: Record<string, string | number | boolean | undefined>): 
     evalVideos: a['eval-videos'] as number,
     statsVideos: a['stats-videos'] as number,
     shift: Boolean(a.shift),
+    init: (a.init as string | undefined) ?? null,
+    freezeEncoder: Boolean(a['freeze-encoder']),
   };
+  if (o.freezeEncoder && !o.init) throw new UsageError(`${NAME}: --freeze-encoder needs --init DIR (the trained VAE whose encoder to keep)`);
   for (const k of ['steps', 'batch', 'frames', 'size', 'channels', 'latent-channels', 'checkpoint-every', 'log-every', 'eval-videos', 'stats-videos'] as const) {
     positive(k, a[k] as number, true);
   }

@@ -16,7 +16,7 @@ import { formatDuration, Progress } from '../train/progress.js';
 import { vaeConfig, type VaeConfig } from './config.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, type TrainProgress } from './checkpoint.js';
 import { psnrBytes, psnrSigned, videosToTensor } from './frames.js';
-import { saveVae } from './io.js';
+import { loadVae, saveVae } from './io.js';
 import { klDivergence, reconstructionLoss, type ReconstructionLoss } from './loss.js';
 import { latentStatistics } from './stats.js';
 import { VideoVae } from './vae.js';
@@ -50,6 +50,13 @@ export interface VaeTrainOptions {
   statsVideos: number;
   /** store the measured latent mean as shift_factor (else 0) */
   shift: boolean;
+  /** start from this VAE folder instead of random weights (its architecture wins over the size options) */
+  init: string | null;
+  /**
+   * train the decoder only: the encoder, hence every latent and the scaling factor, stays exactly as
+   * in `init`, so a diffusion model trained on its latents keeps working with the sharper decoder
+   */
+  freezeEncoder: boolean;
 }
 
 export interface TrainResult {
@@ -150,12 +157,15 @@ export function trainVae(out: string, fresh: VaeTrainOptions, resume: boolean, i
     truncateMetrics(metricsFile, progress.step);
     log(`resuming ${out} at step ${progress.step}/${progress.options.steps} (${formatDuration(progress.elapsed)} trained)`);
   } else {
-    vae = new VideoVae(configFromOptions(fresh), fresh.seed);
+    if (fresh.freezeEncoder && !fresh.init) throw new Error('--freeze-encoder needs --init: a trained VAE whose encoder to keep');
+    vae = fresh.init ? loadVae(fresh.init) : new VideoVae(configFromOptions(fresh), fresh.seed);
     progress = { step: 0, dataIndex: 0, rng: new Rng(fresh.seed, 1).state(), elapsed: 0, options: fresh };
     opt = new AdamW(vae.parameters(), { lr: fresh.lr, weightDecay: fresh.weightDecay }, decayFlags(vae));
     truncateMetrics(metricsFile, 0);
   }
   const o = progress.options;
+  // A frozen encoder gets no gradient, so AdamW (which skips gradient-less parameters) leaves it untouched.
+  if (o.freezeEncoder) for (const t of vae.encoder.parameters()) t.requiresGrad = false;
   const rng = Rng.fromState(progress.rng);
   const c = vae.config, fl = (o.frames - 1) / c.temporal_compression + 1;
   log(`train-vae: ${vae.parameterCount()} parameters, latents [${fl}, ${c.latent_channels}, ${o.size / c.spatial_compression}, ${o.size / c.spatial_compression}] per ${o.frames}x${o.size}x${o.size} video, backend ${backendName()}`);
@@ -196,7 +206,8 @@ export function trainVae(out: string, fresh: VaeTrainOptions, resume: boolean, i
 function finish(out: string, vae: VideoVae, progress: TrainProgress<VaeTrainOptions>, log: (line: string) => void): TrainResult {
   const o = progress.options;
   const stats = latentStatistics(vae, shapesVideos('train', 0, o.statsVideos, o), o.batch);
-  const config: VaeConfig = { ...vae.config, scaling_factor: 1 / stats.std, shift_factor: o.shift ? stats.mean : 0 };
+  // With a frozen encoder the latents are those of `init`: keep its factors bit for bit.
+  const config: VaeConfig = o.freezeEncoder ? { ...vae.config } : { ...vae.config, scaling_factor: 1 / stats.std, shift_factor: o.shift ? stats.mean : 0 };
   Object.assign(vae.config, config);
   const evalStart = performance.now();
   const psnr = reconstructionPsnr(vae, shapesVideos('test', 0, o.evalVideos, o), o.batch);

@@ -15,7 +15,7 @@ import { VideoVae } from '../../src/vae/vae.js';
 const OPTIONS: VaeTrainOptions = {
   steps: 4, batch: 1, lr: 2e-3, minLr: 1e-4, warmup: 1, weightDecay: 0.01, maxGradNorm: 1, klWeight: 1e-3, loss: 'l1',
   seed: 3, frames: 5, size: 16, channels: 8, latentChannels: 4, spatialFactor: 4, normGroups: 8, checkpointEvery: 2, logEvery: 1,
-  evalVideos: 1, statsVideos: 2, shift: false,
+  evalVideos: 1, statsVideos: 2, shift: false, init: null, freezeEncoder: false,
 };
 const quiet: TrainIo = { log: () => {}, stream: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream };
 
@@ -55,6 +55,17 @@ describe('VAE training', () => {
     assert.ok(Number.isFinite(summary.test_psnr_db) && summary.train_seconds > 0 && summary.steps === 4);
     const vae = loadVae(straight);
     assert.ok(Math.abs(vae.config.scaling_factor - a.scalingFactor) < 1e-9 && a.scalingFactor > 0);
+  });
+
+  it('decoder-only fine-tuning keeps the encoder and scaling factor bit for bit and changes the decoder', () => {
+    const base = tmp(), tuned = tmp();
+    trainVae(base, { ...OPTIONS, steps: 2 }, false, quiet);
+    trainVae(tuned, { ...OPTIONS, steps: 2, init: base, freezeEncoder: true }, false, quiet);
+    const a = loadVae(base), b = loadVae(tuned);
+    assert.equal(b.config.scaling_factor, a.config.scaling_factor);
+    const params = (v: VideoVae, part: 'encoder' | 'decoder') => v[part].namedParameters().map(([, t]) => t.data);
+    assert.deepEqual(params(b, 'encoder'), params(a, 'encoder'));
+    assert.notDeepEqual(params(b, 'decoder'), params(a, 'decoder'));
   });
 
   it('a non-finite loss skips the update and reports it', () => {
