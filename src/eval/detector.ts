@@ -37,6 +37,8 @@ export interface Detection {
 const MIN_TRAVEL = 3.5;
 /** Largest colour residual (RGB distance) for a pixel to count as a blend of object and background. */
 const MAX_RESIDUAL = 45;
+/** Most objects of one colour a Shapes video holds. */
+const MAX_OBJECTS = 3;
 /** Minimum mean coverage (pixels per frame) for a colour to count as an object. */
 const MIN_AREA = 6;
 
@@ -216,7 +218,10 @@ function components(map: Float32Array, offset: number, h: number, w: number): Co
  * constant-velocity prediction (so objects whose paths cross keep their identity); frames where
  * objects merge or vanish leave the track empty there.
  */
-function linkTracks(perFrame: Component[][]): (Component | null)[][] {
+function linkTracks(components: Component[][]): (Component | null)[][] {
+  // The Shapes world has at most MAX_OBJECTS objects of a colour; more blobs are noise (e.g. from a
+  // weak generator): keep the heaviest, which also bounds the k! assignment search below.
+  const perFrame = components.map((bs) => (bs.length <= MAX_OBJECTS ? bs : [...bs].sort((a, b) => b.mass - a.mass).slice(0, MAX_OBJECTS)));
   const f = perFrame.length;
   const counts = perFrame.map((b) => b.length);
   let k = 0;

@@ -6,8 +6,9 @@
  * Reading opens the file once, validates the whole header, and reads each tensor on demand with
  * `fs.readSync` at its offset, so a large checkpoint never sits in memory twice. F32 reads straight
  * into the destination buffer; F16, BF16 and F64 are converted to float32. Integer and byte tensors
- * (test inputs, masks) have their own typed getters. Writing is float32 only, streamed to a temporary
- * file that is renamed into place, so a crash never leaves a half-written checkpoint.
+ * (test inputs, masks) have their own typed getters. Writing takes float32 tensors and stores them as
+ * F32 or (rounded to nearest even) F16, streamed to a temporary file that is renamed into place, so a
+ * crash never leaves a half-written checkpoint.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -233,6 +234,32 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/**
+ * A number to IEEE half precision bits, rounded to nearest even (values beyond the half range become
+ * infinities, tiny ones subnormals or zero).
+ */
+export function floatToHalf(value: number): number {
+  F32_VIEW[0] = value;
+  const x = U32_VIEW[0];
+  const sign = (x >>> 16) & 0x8000, exp = (x >>> 23) & 0xff, mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Inf / NaN
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow
+  if (e <= 0) {
+    if (e < -10) return sign; // underflows to zero
+    // Subnormal: shift the mantissa (with its implicit 1) into place, rounding to nearest even.
+    const m = mant | 0x800000, shift = 14 - e;
+    const half = m >>> shift, rest = m & ((1 << shift) - 1), mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && (half & 1)) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13), rest = mant & 0x1fff;
+  // A carry out of the mantissa rolls into the exponent, which is the correct rounding (up to Inf).
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1)) ? 1 : 0));
+}
+
+const F32_VIEW = new Float32Array(1);
+const U32_VIEW = new Uint32Array(F32_VIEW.buffer);
+
 /** Opens `file`, runs fn, closes it. */
 export function withSafetensors<T>(file: string, fn: (f: SafetensorsFile) => T): T {
   const f = new SafetensorsFile(file);
@@ -250,11 +277,42 @@ export interface F32Entry {
   data: Float32Array;
 }
 
+/** How float32 tensors are stored on disk. */
+export type WriteDtype = 'F32' | 'F16';
+
+export interface WriteOptions {
+  /** storage type of every tensor (default F32); F16 throws naming the first value beyond its range */
+  dtype?: WriteDtype;
+}
+
+/** Largest finite half-precision value. */
+const F16_MAX = 65504;
+
+/** Throws naming the first finite value of `t` that does not round to a finite half (|v| >= 65520). */
+function checkHalfRange(file: string, t: F32Entry): void {
+  for (let i = 0; i < t.data.length; i++) {
+    const v = t.data[i];
+    if (Math.abs(v) >= 65520 && Number.isFinite(v)) {
+      throw new Error(`writeSafetensors ${file}: tensor '${t.name}' element ${i} (${v}) is beyond the float16 range (±${F16_MAX}); store it as F32`);
+    }
+  }
+}
+
+/** The bytes a tensor is stored as. */
+function encodeTensor(t: F32Entry, dtype: WriteDtype): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const half = new Uint16Array(t.data.length);
+  for (let i = 0; i < t.data.length; i++) half[i] = floatToHalf(t.data[i]);
+  return new Uint8Array(half.buffer);
+}
+
 /**
- * Writes float32 tensors (sorted by name, as Hugging Face does) to `file` atomically: the bytes go to
- * a temporary file in the same folder, which is renamed over `file` only once complete.
+ * Writes float32 tensors (sorted by name, as Hugging Face does) to `file` atomically, stored as
+ * `options.dtype`: the bytes go to a temporary file in the same folder, which is renamed over `file`
+ * only once complete.
  */
-export function writeSafetensors(file: string, tensors: readonly F32Entry[], metadata: Record<string, string> = { format: 'pt' }): void {
+export function writeSafetensors(file: string, tensors: readonly F32Entry[], metadata: Record<string, string> = { format: 'pt' }, options: WriteOptions = {}): void {
+  const dtype = options.dtype ?? 'F32';
   const sorted = [...tensors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -262,8 +320,10 @@ export function writeSafetensors(file: string, tensors: readonly F32Entry[], met
     if (t.name in header) throw new Error(`writeSafetensors ${file}: duplicate tensor name '${t.name}'`);
     const numel = t.shape.reduce((p, d) => p * d, 1);
     if (numel !== t.data.length) throw new Error(`writeSafetensors ${file}: tensor '${t.name}' has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
-    header[t.name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+    if (dtype === 'F16') checkHalfRange(file, t);
+    const bytes = numel * DTYPE_BYTES[dtype];
+    header[t.name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8); // keep the data section 8-byte aligned
@@ -278,7 +338,7 @@ export function writeSafetensors(file: string, tensors: readonly F32Entry[], met
     fd = openSync(tmp, 'w');
     writeAll(fd, lenBuf);
     writeAll(fd, headerBytes);
-    for (const t of sorted) writeAll(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    for (const t of sorted) writeAll(fd, encodeTensor(t, dtype));
     closeSync(fd);
     fd = null;
     renameSync(tmp, file);

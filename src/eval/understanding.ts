@@ -1,0 +1,109 @@
+/**
+ * Understanding accuracy on the Shapes world: every question of N samples of a split, asked one per
+ * prompt (single turn) about the sample's video, scored per question type:
+ *   existence        POPE answer parsing (yes/no) against the truth
+ *   multiple_choice  the option letter (MVBench parsing) against the correct letter
+ *   others           exact match of the normalised answer (color, shape, size, motion, count)
+ * and grouped as attribute (color, shape, size), direction (motion), counting (count) and multiple
+ * choice, with POPE accuracy / precision / recall / F1 / yes-ratio overall and per negative-sampling
+ * strategy. Answers come from any function, so the scoring can be checked with an oracle.
+ */
+import { makeVideo, POPE_STRATEGIES, QUESTION_TYPES, shapesSample, type PopeStrategy, type QuestionType, type RgbVideo, type ShapesQuestion, type ShapesSplit } from '../data/index.js';
+import { exactMatch, parseOptionLetter, parsePopeAnswer, popeMetrics, type PopeMetrics } from './metrics.js';
+
+/** One question about one sample's video. */
+export interface UnderstandingItem {
+  /** index of the Shapes sample in its split */
+  sample: number;
+  video: RgbVideo;
+  question: ShapesQuestion;
+}
+
+/** Answers a batch of questions, one answer text per item, in order. */
+export type AnswerBatch = (items: readonly UnderstandingItem[]) => string[];
+
+/** Accuracy over `count` questions (null when there were none). */
+export interface Accuracy {
+  accuracy: number | null;
+  count: number;
+}
+
+export const UNDERSTANDING_GROUPS = {
+  attribute: ['color', 'shape', 'size'],
+  direction: ['motion'],
+  counting: ['count'],
+  multiple_choice: ['multiple_choice'],
+} as const satisfies Record<string, readonly QuestionType[]>;
+export type UnderstandingGroup = keyof typeof UNDERSTANDING_GROUPS;
+
+export interface UnderstandingReport {
+  samples: number;
+  questions: number;
+  groups: Record<UnderstandingGroup, Accuracy>;
+  types: Record<QuestionType, Accuracy>;
+  pope: Record<'overall' | PopeStrategy, PopeMetrics>;
+}
+
+/** Every question of samples start .. start + n - 1 of the split. */
+export function understandingItems(split: ShapesSplit, n: number, start = 0): UnderstandingItem[] {
+  const items: UnderstandingItem[] = [];
+  for (let sample = start; sample < start + n; sample++) {
+    const s = shapesSample(split, sample);
+    const video = makeVideo(s.frames, s.frameCount, s.height, s.width);
+    for (const question of s.questions) items.push({ sample, video, question });
+  }
+  return items;
+}
+
+/** Whether an answer text is right for the question. */
+export function isCorrect(question: ShapesQuestion, predicted: string): boolean {
+  switch (question.type) {
+    case 'existence': return parsePopeAnswer(predicted) === question.answer;
+    case 'multiple_choice': return parseOptionLetter(predicted) === question.answer;
+    default: return exactMatch(predicted, question.answer);
+  }
+}
+
+function accuracy(marks: readonly boolean[]): Accuracy {
+  return { accuracy: marks.length ? marks.filter(Boolean).length / marks.length : null, count: marks.length };
+}
+
+/** Scores answers[i] against items[i]. */
+export function scoreUnderstanding(items: readonly UnderstandingItem[], answers: readonly string[]): UnderstandingReport {
+  if (answers.length !== items.length) throw new Error(`${answers.length} answers for ${items.length} questions`);
+  const marks = items.map((item, i) => ({ type: item.question.type, correct: isCorrect(item.question, answers[i]) }));
+  const ofTypes = (types: readonly QuestionType[]) => accuracy(marks.filter((m) => types.includes(m.type)).map((m) => m.correct));
+  const pope = (strategy?: PopeStrategy) => popeMetrics(items.flatMap((item, i) => {
+    const q = item.question;
+    if (q.type !== 'existence' || (strategy && q.pope !== strategy)) return [];
+    return [{ predicted: parsePopeAnswer(answers[i]), truth: q.answer as 'yes' | 'no' }];
+  }));
+  const groups = Object.fromEntries(Object.entries(UNDERSTANDING_GROUPS).map(([g, types]) => [g, ofTypes(types)])) as Record<UnderstandingGroup, Accuracy>;
+  const types = Object.fromEntries(QUESTION_TYPES.map((t) => [t, ofTypes([t])])) as Record<QuestionType, Accuracy>;
+  const byStrategy = Object.fromEntries(POPE_STRATEGIES.map((s) => [s, pope(s)])) as Record<PopeStrategy, PopeMetrics>;
+  return {
+    samples: new Set(items.map((i) => i.sample)).size,
+    questions: items.length,
+    groups, types,
+    pope: { overall: pope(), ...byStrategy },
+  };
+}
+
+/**
+ * Answers every item, `batchSize` per call to `answer` (items of similar question length together,
+ * so a batch pads little), then scores; `onProgress` hears the questions answered so far.
+ */
+export function evaluateUnderstanding(items: readonly UnderstandingItem[], answer: AnswerBatch,
+  options: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): UnderstandingReport {
+  const batchSize = options.batchSize ?? 16;
+  const order = items.map((_, i) => i).sort((a, b) => items[a].question.question.length - items[b].question.question.length || a - b);
+  const answers = new Array<string>(items.length);
+  for (let start = 0; start < order.length; start += batchSize) {
+    const chunk = order.slice(start, start + batchSize);
+    const got = answer(chunk.map((i) => items[i]));
+    if (got.length !== chunk.length) throw new Error(`the answer function gave ${got.length} answers for ${chunk.length} questions`);
+    chunk.forEach((i, k) => { answers[i] = got[k]; });
+    options.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+  }
+  return scoreUnderstanding(items, answers);
+}
