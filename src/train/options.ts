@@ -44,7 +44,7 @@ export interface TrainOptions {
 export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
   vae: null,
-  steps: 1500,
+  steps: 1800,
   undBatch: 4,
   genBatch: 8,
   accum: 1,
