@@ -17,9 +17,11 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernels as activeKernels } from '../src/tensor/backend.js';
+import { noGrad, tidy } from '../src/tensor/index.js';
 import type { Kernels } from '../src/tensor/kernels.js';
 import type { NativeAddon } from '../src/tensor/native/kernels.js';
 import { loadNativeAddon } from '../src/tensor/native/load.js';
+import { PEER_SIZES, PeerTransformer, randomBatch } from './workloads/transformer.js';
 
 /** One measured figure, ours and (when the peer ran) PyTorch's. */
 export interface Row {
@@ -57,6 +59,8 @@ export interface Context {
   peakAll: number;
   /** The peer's records for `--only <workload>` (run once, cached), or null when it cannot run. */
   peer(workload: string): PeerRecord[] | null;
+  /** The peer's records for a workload only if it already ran (never starts the peer). */
+  peerCached(workload: string): PeerRecord[] | null;
   /** Progress and notes (stderr, so --json stays clean). */
   note(line: string): void;
 }
@@ -177,10 +181,80 @@ export function matmulRows(ctx: Context): Row[] {
   });
 }
 
-/** Every workload this benchmark knows, in run order. */
+/**
+ * The peer's model workloads on PeerTransformer (same sizes, mask and optimiser): one training step
+ * (forward, mean cross-entropy, backward, AdamW) or one forward pass without gradients, in tokens/s.
+ * Timed like the peer's (two warm-up steps, 7 samples of one step each, median).
+ */
+function modelRows(ctx: Context, workload: 'train' | 'forward'): Row[] {
+  ctx.note(`${workload} (PeerTransformer d${PEER_SIZES.d} x${PEER_SIZES.layers} layers, batch ${PEER_SIZES.batch} x ${PEER_SIZES.seq}) ...`);
+  const model = new PeerTransformer(PEER_SIZES, 0);
+  const { ids, targets } = randomBatch(PEER_SIZES, 1);
+  const opt = model.optimizer();
+  const step = workload === 'train'
+    ? () => tidy(() => { opt.zeroGrad(); model.loss(ids, targets).backward(); opt.update(); })
+    : () => noGrad(() => tidy(() => { model.forward(ids); }));
+  const t = timed(step, 7, 0);
+  opt.zeroGrad();
+  const tokens = PEER_SIZES.batch * PEER_SIZES.seq;
+  const p = ctx.peer(workload)?.find((r) => r.workload === workload);
+  const s = PEER_SIZES;
+  return [{
+    workload, shape: `d${s.d} h${s.heads} L${s.layers} T${s.seq} B${s.batch} V${s.vocab}`, unit: 'tokens/s',
+    engine: engineName(ctx), ours: tokens / t.median, best: tokens / t.best,
+    ...(p ? { peer: Number(p.tokens_per_s_median), peerEngine: p.engine } : {}),
+  }];
+}
+
+/**
+ * Peak resident memory of each side: this process (everything it ran) and the largest of the peer's
+ * runs so far (each peer run is its own process, so its figure covers that one workload).
+ */
+export function memoryRows(ctx: Context): Row[] {
+  const ours = process.resourceUsage().maxRSS / 1024;
+  const peerMem = ['train', 'forward', 'matmul'].flatMap((w) => ctx.peerCached(w) ?? [])
+    .filter((r) => r.workload === 'memory').map((r) => ({ mib: Number(r.peak_rss_mib), engine: r.engine }));
+  const worst = peerMem.sort((a, b) => b.mib - a.mib)[0];
+  return [{
+    workload: 'memory', shape: 'peak RSS of the process', unit: 'MiB', engine: engineName(ctx), ours, lowerIsBetter: true,
+    ...(worst ? { peer: worst.mib, peerEngine: worst.engine } : {}),
+  }];
+}
+
+/**
+ * Per-call cost of small kernels (microseconds, median): what a KV-cache decode step or a tiny model
+ * pays per op. No peer figures.
+ */
+export function overheadRows(ctx: Context): Row[] {
+  const k = ctx.kernels, engine = engineName(ctx);
+  const f = (n: number) => new Float32Array(n).fill(0.5);
+  const x = f(1024), y = f(1024), out = f(1024);
+  const A = f(8 * 32), B = f(32 * 32), C = f(8 * 32);
+  const H = 4, D = 64, TK = 128;
+  const q = f(H * D), kv = f(TK * H * D), o = f(H * D), lse = f(H);
+  const cases: [string, () => void][] = [
+    ['binary add, 1k elements', () => k.binary('add', x, [1], y, [1], out, [1024])],
+    ['gelu, 1k elements', () => k.unary('gelu', x, out, 1024)],
+    ['gemm 8x32 * 32x32', () => k.gemm({ transA: false, transB: false, m: 8, n: 32, k: 32, batch: 1, a: A, aOffset: 0, lda: 32,
+      strideA: 0, b: B, bOffset: 0, ldb: 32, strideB: 0, c: C, cOffset: 0, ldc: 32, strideC: 0, alpha: 1, beta: 0, bias: null })],
+    ['layerNorm 4x256', () => k.layerNorm(x, null, null, out, o, lse, 4, 256, 1e-5)],
+    [`attention T=1, ${TK} keys, ${H} heads x ${D}`, () => k.attention({ batch: 1, heads: H, kvHeads: H, tq: 1, tk: TK, kvStride: TK,
+      dim: D, scale: 0.125, q, k: kv, v: kv, mask: null, maskBatch: 1 }, o, lse)],
+  ];
+  return cases.map(([shape, fn]) => {
+    const t = timed(fn, 7, 0.1);
+    return { workload: 'overhead', shape, unit: 'us/call', engine, ours: t.median * 1e6, best: t.best * 1e6, lowerIsBetter: true };
+  });
+}
+
+/** Every workload this benchmark knows, in run order (memory last: it reports the peaks of the others). */
 export const WORKLOADS: Record<string, (ctx: Context) => Row[]> = {
   peak: peakRows,
   matmul: matmulRows,
+  train: (ctx) => modelRows(ctx, 'train'),
+  forward: (ctx) => modelRows(ctx, 'forward'),
+  overhead: overheadRows,
+  memory: memoryRows,
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -212,7 +286,7 @@ function blasTarget(): string | null {
  * falls back to the reference BLAS (~3 GFLOP/s), which would make every comparison meaningless.
  */
 function preparePeer(note: (s: string) => void): string | null {
-  if (!existsSync(PEER)) return `peer not found at ${PEER}, PyTorch columns omitted`;
+  if (!existsSync(PEER)) return `the PyTorch peer is unavailable: ${PEER} does not exist; PyTorch columns omitted`;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const apt = (pkgs: string[]) => {
     note(`installing ${pkgs.join(' ')} with apt-get ...`);
@@ -243,26 +317,37 @@ function preparePeer(note: (s: string) => void): string | null {
   return null;
 }
 
-function makePeer(threads: number, note: (s: string) => void): (workload: string) => PeerRecord[] | null {
+interface Peer {
+  run(workload: string): PeerRecord[] | null;
+  cached(workload: string): PeerRecord[] | null;
+  /** Why the peer could not run (null while it is fine or has not been tried). */
+  unavailable(): string | null;
+}
+
+function makePeer(threads: number, note: (s: string) => void): Peer {
   let why: string | null | undefined;
   const cache = new Map<string, PeerRecord[] | null>();
-  return (workload) => {
-    if (why === undefined) {
-      why = preparePeer(note);
-      if (why) note(why);
-    }
-    if (why) return null;
-    if (!cache.has(workload)) {
-      note(`running the PyTorch peer (--only ${workload}) ...`);
-      const r = spawnSync(PYTHON, [PEER, '--only', workload, '--threads', String(threads)], { encoding: 'utf8' });
-      if (r.status !== 0) {
-        note(`the peer failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
-        cache.set(workload, null);
-      } else {
-        cache.set(workload, r.stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as PeerRecord));
+  return {
+    run(workload) {
+      if (why === undefined) {
+        why = preparePeer(note);
+        if (why) note(why);
       }
-    }
-    return cache.get(workload) ?? null;
+      if (why) return null;
+      if (!cache.has(workload)) {
+        note(`running the PyTorch peer (--only ${workload}) ...`);
+        const r = spawnSync(PYTHON, [PEER, '--only', workload, '--threads', String(threads)], { encoding: 'utf8' });
+        if (r.status !== 0) {
+          note(`the peer failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+          cache.set(workload, null);
+        } else {
+          cache.set(workload, r.stdout.split('\n').filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l) as PeerRecord));
+        }
+      }
+      return cache.get(workload) ?? null;
+    },
+    cached: (workload) => cache.get(workload) ?? null,
+    unavailable: () => why ?? null,
   };
 }
 
@@ -289,15 +374,18 @@ export function main(argv: readonly string[]): void {
   const kernels = activeKernels();
   if (!addon) note(`native addon unavailable (${'error' in loaded ? loaded.error : ''}); measuring the js backend`);
   const threads = addon && kernels.name === 'native' ? addon.info().threads : 1;
-  const ctx: Context = { kernels, addon, threads, peakAll: 0, peer: makePeer(threads, note), note };
+  const peer = makePeer(threads, note);
+  const ctx: Context = { kernels, addon, threads, peakAll: 0, peer: peer.run, peerCached: peer.cached, note };
   if (!json) {
     console.log(`haploomni engine benchmark — ${cpuModel()}, ${threads} thread(s), backend ${kernels.name}` +
       (addon ? `, ISA ${addon.info().isa} (GEMM microkernel ${addon.info().microkernel})` : ''));
   }
   const rows: Row[] = [];
-  if (!only.includes('peak') && addon) peakRows(ctx);  // % of peak needs the peak even when not listed
+  if (!only.includes('peak') && only.includes('matmul') && addon) peakRows(ctx);  // % of peak needs the peak
   for (const w of Object.keys(WORKLOADS)) if (only.includes(w)) rows.push(...WORKLOADS[w](ctx));
   emit(rows, json);
+  const why = peer.unavailable();
+  if (why && !json) console.log(`\nNOTE: ${why}`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main(process.argv.slice(2));

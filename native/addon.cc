@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <string>
+#include <type_traits>
 
 #include "cpu.h"
 #include "gemm.h"
@@ -92,8 +93,14 @@ class Args {
   template <class T>
   void needs_len(const Buf<T>& b, const char* name, i64 n) { needs(b, name, 0, n - 1); }
 
-  void check(bool cond, const std::string& msg) {
-    if (ok_ && !cond) fail(true, msg);
+  // Fails with a RangeError when cond is false. msg is a string, or a callable returning one so that
+  // the message is only built on failure (the checks run on every kernel call).
+  template <class M>
+  void check(bool cond, M&& msg) {
+    if (ok_ && !cond) {
+      if constexpr (std::is_invocable_v<M>) fail(true, msg());
+      else fail(true, msg);
+    }
   }
 
  private:
@@ -109,16 +116,16 @@ class Args {
   Buf<T> typed(size_t i, const char* name, napi_typedarray_type want, const char* type_name, bool nullable) {
     Buf<T> b;
     if (!ok_) return b;
-    napi_valuetype vt;
-    napi_typeof(env_, argv_[i], &vt);
-    if (nullable && (vt == napi_null || vt == napi_undefined)) return b;
-    bool is_typed = false;
-    napi_is_typedarray(env_, argv_[i], &is_typed);
+    if (nullable) {
+      napi_valuetype vt;
+      napi_typeof(env_, argv_[i], &vt);
+      if (vt == napi_null || vt == napi_undefined) return b;
+    }
     napi_typedarray_type type;
     size_t length = 0;
     void* data = nullptr;
-    if (!is_typed || napi_get_typedarray_info(env_, argv_[i], &type, &length, &data, nullptr, nullptr) != napi_ok ||
-        type != want) {
+    // napi_get_typedarray_info fails (napi_invalid_arg) for anything that is not a typed array.
+    if (napi_get_typedarray_info(env_, argv_[i], &type, &length, &data, nullptr, nullptr) != napi_ok || type != want) {
       fail(false, std::string("argument '") + name + "' must be a " + type_name + (nullable ? " or null" : ""));
       return b;
     }
@@ -199,9 +206,9 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     x.needs(a, "a", ao, ao + (g.batch - 1) * g.stride_a + (g.m - 1) * ars + (g.k - 1) * aks);
     x.needs(b, "b", bo, bo + (g.batch - 1) * g.stride_b + (g.k - 1) * bks + (g.n - 1) * bcs);
   }
-  x.check(g.ldc >= g.n, "ldc " + std::to_string(g.ldc) + " is smaller than n " + std::to_string(g.n));
+  x.check(g.ldc >= g.n, [&] { return "ldc " + std::to_string(g.ldc) + " is smaller than n " + std::to_string(g.n); });
   x.check(g.batch == 1 || g.stride_c >= (g.m - 1) * g.ldc + g.n,
-          "strideC " + std::to_string(g.stride_c) + " makes batch items of C overlap");
+          [&] { return "strideC " + std::to_string(g.stride_c) + " makes batch items of C overlap"; });
   x.needs(c, "c", co, co + (g.batch - 1) * g.stride_c + (g.m - 1) * g.ldc + g.n - 1);
   if (bias.p) x.needs_len(bias, "bias", g.n);
   if (!x.ok()) return nullptr;
@@ -223,7 +230,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   auto bs = x.ints(4, "bStrides", 0);
   auto out = x.f32(5, "out");
   auto shape = x.ints(6, "shape", 0);
-  x.check(op <= 5, "unknown binary op code " + std::to_string(op));
+  x.check(op <= 5, [&] { return "unknown binary op code " + std::to_string(op); });
   x.check(as.size() == shape.size() && bs.size() == shape.size(), "strides must have one entry per axis of shape");
   if (!x.ok()) return nullptr;
   i64 total = 1, lo = 0;
@@ -244,7 +251,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   auto in = x.f32(1, "x");
   auto out = x.f32(2, "out");
   const i64 n = x.integer(3, "n");
-  x.check(op <= 15, "unknown unary op code " + std::to_string(op));
+  x.check(op <= 15, [&] { return "unknown unary op code " + std::to_string(op); });
   x.needs_len(in, "x", n);
   x.needs_len(out, "out", n);
   if (!x.ok()) return nullptr;
@@ -261,7 +268,7 @@ napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   auto gy = x.f32(3, "gy");
   auto gx = x.f32(4, "gx");
   const i64 n = x.integer(5, "n");
-  x.check(op <= 15, "unknown unary op code " + std::to_string(op));
+  x.check(op <= 15, [&] { return "unknown unary op code " + std::to_string(op); });
   x.needs_len(in, "x", n);
   x.needs_len(y, "y", n);
   x.needs_len(gy, "gy", n);
@@ -351,8 +358,8 @@ napi_value Copy(napi_env env, napi_callback_info info) {
 bool check_indices(Args& x, const Buf<int32_t>& idx, i64 n) {
   for (i64 j = 0; j < idx.len && x.ok(); j++)
     if (idx.p[j] < 0 || idx.p[j] >= n)
-      x.check(false, "index " + std::to_string(idx.p[j]) + " out of range [0, " + std::to_string(n) + ") at position " +
-                         std::to_string(j));
+      x.check(false, [&] { return "index " + std::to_string(idx.p[j]) + " out of range [0, " + std::to_string(n) + ") at position " +
+                         std::to_string(j); });
   return x.ok();
 }
 
@@ -418,8 +425,8 @@ bool check_targets(Args& x, const Buf<int32_t>& t, i64 rows, i64 cols, i64 ignor
   for (i64 r = 0; r < rows && x.ok(); r++) {
     const i64 v = t.p[r];
     if (v != ignore && (v < 0 || v >= cols))
-      x.check(false, "cross-entropy target " + std::to_string(v) + " out of range [0, " + std::to_string(cols) +
-                         ") at row " + std::to_string(r));
+      x.check(false, [&] { return "cross-entropy target " + std::to_string(v) + " out of range [0, " + std::to_string(cols) +
+                         ") at row " + std::to_string(r); });
   }
   return x.ok();
 }
@@ -565,10 +572,12 @@ bool attn_args(Args& x, AttnArgs& a) {
   auto mask = x.u8(11, "mask", true);
   a.mask_batch = x.integer(12, "maskBatch", 1);
   if (!x.ok()) return false;
-  x.check(a.heads % a.kv_heads == 0, "heads " + std::to_string(a.heads) + " is not a multiple of kvHeads " + std::to_string(a.kv_heads));
-  x.check(a.kv_stride >= a.tk, "kvStride " + std::to_string(a.kv_stride) + " is smaller than tk " + std::to_string(a.tk));
+  x.check(a.heads % a.kv_heads == 0,
+          [&] { return "heads " + std::to_string(a.heads) + " is not a multiple of kvHeads " + std::to_string(a.kv_heads); });
+  x.check(a.kv_stride >= a.tk,
+          [&] { return "kvStride " + std::to_string(a.kv_stride) + " is smaller than tk " + std::to_string(a.tk); });
   x.check(!mask.p || a.mask_batch == 1 || a.mask_batch == a.batch,
-          "maskBatch must be 1 or batch (" + std::to_string(a.batch) + "), got " + std::to_string(a.mask_batch));
+          [&] { return "maskBatch must be 1 or batch (" + std::to_string(a.batch) + "), got " + std::to_string(a.mask_batch); });
   x.needs_len(q, "q", a.batch * a.tq * a.heads * a.dim);
   x.needs_len(k, "k", a.batch * a.kv_stride * a.kv_heads * a.dim);
   x.needs_len(v, "v", a.batch * a.kv_stride * a.kv_heads * a.dim);
@@ -624,8 +633,9 @@ napi_value Rope(napi_env env, napi_callback_info info) {
   auto sinv = x.f32(7, "sin");
   const i64 tb = x.integer(8, "tableBatch", 1);
   const bool inverse = x.boolean(9, "inverse");
-  x.check(dim % 2 == 0, "dim must be even, got " + std::to_string(dim));
-  x.check(tb == 1 || tb == batch, "tableBatch must be 1 or batch (" + std::to_string(batch) + "), got " + std::to_string(tb));
+  x.check(dim % 2 == 0, [&] { return "dim must be even, got " + std::to_string(dim); });
+  x.check(tb == 1 || tb == batch,
+          [&] { return "tableBatch must be 1 or batch (" + std::to_string(batch) + "), got " + std::to_string(tb); });
   x.needs_len(in, "x", batch * t * heads * dim);
   x.needs_len(out, "out", batch * t * heads * dim);
   x.needs_len(cosv, "cos", tb * t * (dim / 2));

@@ -24,7 +24,7 @@ static TileMap tile_map(const AttnArgs& a) {
   TileMap t{ceil_div(a.tq, kBQ), ceil_div(a.tk, kBK), {}};
   if (!a.mask) return t;
   t.vis.resize(a.mask_batch * t.nqb * t.nkb);
-  parallel_for(a.mask_batch * t.nqb, 4, [&](i64 lo, i64 hi) {
+  parallel_for(a.mask_batch * t.nqb, std::max<i64>(1, 65536 / (kBQ * std::max<i64>(a.tk, 1))), [&](i64 lo, i64 hi) {
     for (i64 row = lo; row < hi; row++) {
       const i64 mb = row / t.nqb, i0 = row % t.nqb * kBQ, i1 = std::min(a.tq, i0 + kBQ);
       for (i64 kb = 0; kb < t.nkb; kb++) {
@@ -68,8 +68,71 @@ static inline void mask_row(float* s, const uint8_t* mrow, i64 nk, i64 nkp, bool
   for (i64 j = nk; j < nkp; j++) s[j] = -kInf;
 }
 
+// Query rows per KV head at or below which attention takes the direct path (attention_rows).
+constexpr i64 kDirectRows = 8;
+
+// The forward for very few query rows (KV-cache decode): every (batch, head) item takes each of its
+// query rows through the scores s_j = scale q.k_j of the visible keys (direct dot products, no
+// packing), p_j = exp(s_j - max s), and out = sum_j p_j v_j / sum_j p_j. Keys past tk are never read.
+static void attention_rows(const AttnArgs& a, float* out, float* lse, int threads) {
+  const i64 H = a.heads, G = H / a.kv_heads, D = a.dim, kv_row = a.kv_heads * D;
+  parallel_items(a.batch * H, threads, [&](i64 item) {
+    const i64 b = item / H, h = item % H, mb = a.mask_batch == 1 ? 0 : b;
+    const float* kbase = a.k + b * a.kv_stride * kv_row + h / G * D;
+    const float* vbase = a.v + b * a.kv_stride * kv_row + h / G * D;
+    float* s = thread_scratch(2).get(a.tk);
+    for (i64 i = 0; i < a.tq; i++) {
+      const float* q = a.q + ((b * a.tq + i) * H + h) * D;
+      const uint8_t* mrow = a.mask ? a.mask + (mb * a.tq + i) * a.tk : nullptr;
+      float mx = -kInf;
+      for (i64 j = 0; j < a.tk; j++) {
+        if (mrow && !mrow[j]) { s[j] = -kInf; continue; }
+        const float* kr = kbase + j * kv_row;
+        V acc = vset(0.0f);
+        for_vectors(D, [&](i64 d, i64 c) { acc += vload_n(q + d, c) * vload_n(kr + d, c); });
+        s[j] = a.scale * hsum(acc);
+        mx = std::max(mx, s[j]);
+      }
+      float* o = out + ((b * a.tq + i) * H + h) * D;
+      const i64 li = (b * H + h) * a.tq + i;
+      if (mx == -kInf) {
+        std::memset(o, 0, sizeof(float) * D);
+        lse[li] = -kInf;
+        continue;
+      }
+      const V vm = vset(mx);
+      V sum = vset(0.0f);
+      for_vectors(a.tk, [&](i64 j, i64 c) {
+        const V p = vexp(vload_n(s + j, c, -kInf) - vm);
+        sum += p;
+        vstore_n(s + j, p, c);
+      });
+      const float l = hsum(sum);
+      // One slice of W dims at a time over all keys, in four register accumulators (independent FMA
+      // chains). Masked keys have p_j = 0 and in-range V rows are finite, so they add nothing.
+      const V inv = vset(1.0f / l);
+      for_vectors(D, [&](i64 d, i64 c) {
+        V acc[4] = {vset(0.0f), vset(0.0f), vset(0.0f), vset(0.0f)};
+        const float* vr = vbase + d;
+        i64 j = 0;
+        for (; j + 4 <= a.tk; j += 4)
+          for (int u = 0; u < 4; u++) acc[u] += s[j + u] * vload_n(vr + (j + u) * kv_row, c);
+        for (; j < a.tk; j++) acc[0] += s[j] * vload_n(vr + j * kv_row, c);
+        vstore_n(o + d, ((acc[0] + acc[1]) + (acc[2] + acc[3])) * inv, c);
+      });
+      lse[li] = mx + std::log(l);
+    }
+  });
+}
+
 static void attention(const AttnArgs& a, float* out, float* lse) {
   if (a.batch == 0 || a.tq == 0 || a.heads == 0) return;
+  // Q K^T and P V: 4 flops per (query, key, dim) of every head.
+  const int threads = threads_for(4.0 * a.batch * a.heads * a.tq * a.tk * a.dim);
+  if (a.tq * (a.heads / a.kv_heads) <= kDirectRows) {
+    attention_rows(a, out, lse, threads);
+    return;
+  }
   const MicroKernel& mk = micro_kernel();
   const i64 MR = mk.mr, NR = mk.nr, H = a.heads, KVH = a.kv_heads, G = H / KVH, D = a.dim;
   const i64 Dp = round_up(D, NR), BKp = round_up(kBK, NR);
@@ -79,7 +142,7 @@ static void attention(const AttnArgs& a, float* out, float* lse) {
   const i64 Rmax = HS * qlen_max, Rpmax = round_up(Rmax, MR);
   const i64 items = a.batch * KVH * nhs * tiles.nqb;
   const i64 kv_row = KVH * D;
-  parallel_items(items, num_threads(), [&](i64 item) {
+  parallel_items(items, threads, [&](i64 item) {
     const i64 qb = item % tiles.nqb, hs = item / tiles.nqb % nhs, g = item / (tiles.nqb * nhs) % KVH;
     const i64 b = item / (tiles.nqb * nhs * KVH);
     const i64 i0 = qb * kBQ, ql = std::min(kBQ, a.tq - i0), h0 = g * G + hs * HS, nh = std::min(HS, G - hs * HS);
@@ -162,8 +225,10 @@ static void attention_backward(const AttnArgs& a, const float* out, const float*
   const i64 Rmax = G * std::min(a.tq, kBQ), Rpmax = round_up(Rmax, MR);
   const i64 kv_row = KVH * D;
 
+  // The backward's five tile products: 10 flops per (query, key, dim) of every head.
+  const int threads = threads_for(10.0 * a.batch * H * a.tq * a.tk * D);
   // delta = rowsum(dO * O) per (batch, head, query), laid out like lse.
-  std::vector<float> delta(a.batch * H * a.tq);
+  float* delta = thread_scratch(4).get(a.batch * H * a.tq);
   parallel_for(a.batch * a.tq, std::max<i64>(1, 8192 / (H * D)), [&](i64 lo, i64 hi) {
     for (i64 bi = lo; bi < hi; bi++)
       for (i64 h = 0; h < H; h++) {
@@ -179,9 +244,9 @@ static void attention_backward(const AttnArgs& a, const float* out, const float*
   // each chunk then writes its own dQ partial (a function of the shapes only, not of the threads).
   i64 chunks = std::min<i64>(tiles.nkb, ceil_div(8, a.batch * KVH));
   chunks = std::max<i64>(1, std::min<i64>(chunks, (16 << 20) / std::max<i64>(gq_size, 1)));
-  std::vector<float> partial(chunks > 1 ? chunks * gq_size : 0);
+  std::vector<float> partial(chunks > 1 ? chunks * gq_size : 0);  // rare and large: not kept between calls
 
-  parallel_items(a.batch * KVH * chunks, num_threads(), [&](i64 item) {
+  parallel_items(a.batch * KVH * chunks, threads, [&](i64 item) {
     const i64 ch = item % chunks, g = item / chunks % KVH, b = item / (chunks * KVH);
     const i64 kb0 = tiles.nkb * ch / chunks, kb1 = tiles.nkb * (ch + 1) / chunks;
     const i64 mb = a.mask_batch == 1 ? 0 : b;

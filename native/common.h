@@ -48,7 +48,9 @@ class Scratch {
   i64 cap_ = 0;
 };
 
-// Per-thread scratch slots (index by purpose), reused across calls on the same thread.
+// Per-thread scratch slots (index by purpose), reused across calls on the same thread. Slots 0-3 are
+// used inside parallel tasks (0: GEMM A panels and gemv gathers, 2: attention tiles, 3: attention dQ),
+// slots 1, 4, 5 by the calling thread around them (1: GEMM packed B, 4-5: per-call partial results).
 Scratch& thread_scratch(int slot);
 
 }  // namespace ho

@@ -6,7 +6,9 @@ enum UnaryCode { U_NEG, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_RECIP, U_SQUARE, U_ABS,
                  U_SILU, U_GELU, U_GELU_TANH, U_SIN, U_COS };
 enum BinaryCode { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN };
 
-constexpr i64 kElementGrain = 1 << 15;  // elements per thread below which one thread does it all
+// Elements per chunk of math-heavy elementwise work (exp, GELU, ...: ~1 ns each); data-movement
+// kernels (binary, affine, axpy) use kMoveGrain.
+constexpr i64 kElementGrain = 1 << 15;
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;
 constexpr float kSqrt2OverPi = 0.79788456080286536f;
 
@@ -49,7 +51,11 @@ static inline V derivative_v(V x, V y) {
     case U_SIGMOID: return y * (1.0f - y);
     case U_RELU: return x > 0.0f ? vset(1.0f) : vset(0.0f);
     case U_SILU: { V s = vsigmoid(x); return s * (1.0f + x * (1.0f - s)); }
-    case U_GELU: return 0.5f * vgelu_cdf2(x) + x * kInvSqrt2Pi * vexp(-0.5f * x * x);
+    case U_GELU: {  // Phi(x) + x phi(x)
+      V hi, lo;
+      vhalf_square(x, hi, lo);
+      return 0.5f * vgelu_cdf2(x) + x * kInvSqrt2Pi * vexp_hl(hi, lo);
+    }
     case U_GELU_TANH: {
       // with s = sigmoid(2u) = 0.5 (1 + tanh u): f' = s + 2 x s (1 - s) u'(x)
       V s = vsigmoid(2.0f * kSqrt2OverPi * (x + 0.044715f * x * x * x));
@@ -162,7 +168,7 @@ static void binary_op(const float* a, const i64* as_in, const float* b, const i6
   rank = coalesce(shape, as, bs, os, rank);
   if (rank == 0) { binary_run<OP>(a, 0, b, 0, out, 1); return; }
   const i64 len = shape[rank - 1], rows = total / len;
-  parallel_for(rows, std::max<i64>(1, kElementGrain / len), [&](i64 lo, i64 hi) {
+  parallel_for(rows, std::max<i64>(1, kMoveGrain / len), [&](i64 lo, i64 hi) {
     i64 idx[16];
     i64 ia = 0, ib = 0, rem = lo;
     for (int d = rank - 2; d >= 0; d--) {
@@ -195,13 +201,13 @@ static void binary(int op, const float* a, const i64* as, const float* b, const 
 }
 
 static void affine(const float* x, float* y, i64 n, float mul, float add) {
-  parallel_for(n, kElementGrain, [&](i64 lo, i64 hi) {
+  parallel_for(n, kMoveGrain, [&](i64 lo, i64 hi) {
     for_vectors(hi - lo, [&](i64 i, i64 c) { vstore_n(y + lo + i, vload_n(x + lo + i, c) * mul + add, c); });
   });
 }
 
 static void axpy(float alpha, const float* x, float* y, i64 n) {
-  parallel_for(n, kElementGrain, [&](i64 lo, i64 hi) {
+  parallel_for(n, kMoveGrain, [&](i64 lo, i64 hi) {
     for_vectors(hi - lo, [&](i64 i, i64 c) {
       const i64 o = lo + i;
       vstore_n(y + o, vload_n(y + o, c) + alpha * vload_n(x + o, c), c);

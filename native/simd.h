@@ -1,18 +1,32 @@
-// Portable 8-float vectors (GCC/clang vector extensions) and vectorised math (exp, tanh, sigmoid,
-// the GELU CDF) for the per-ISA kernel headers. Included inside namespace ho::HO_NS by isa_generic.cc
-// (SSE2 on x86-64, whatever the compiler targets elsewhere) and isa_avx2.cc (AVX2 + FMA), so the same
-// source compiles to each instruction set; runtime dispatch (simd()) picks one.
+// Portable float vectors (GCC/clang vector extensions) and vectorised math (exp, tanh, sigmoid,
+// the GELU CDF) for the per-ISA kernel headers. Included inside namespace ho::<isa> by isa_generic.cc
+// (SSE2 on x86-64, whatever the compiler targets elsewhere), isa_avx2.cc (AVX2 + FMA, 8 lanes) and
+// isa_avx512.cc (AVX-512F, 16 lanes), so the same source compiles to each instruction set; runtime
+// dispatch (simd()) picks one.
 //
 // Tails are processed with the same vector code on partial loads, so every element gets bit-identical
 // math wherever a chunk boundary (and hence the thread count) falls.
 
+#if defined(HO_SIMD_AVX512)
+typedef float V __attribute__((vector_size(64)));
+typedef int32_t VI __attribute__((vector_size(64)));
+constexpr i64 W = 16;
+#else
 typedef float V __attribute__((vector_size(32)));
 typedef int32_t VI __attribute__((vector_size(32)));
 constexpr i64 W = 8;
+#endif
 
 static inline V vload(const float* p) { V v; std::memcpy(&v, p, sizeof v); return v; }
 static inline void vstore(float* p, V v) { std::memcpy(p, &v, sizeof v); }
 static inline V vset(float x) { return V{} + x; }
+#if defined(HO_SIMD_AVX512)
+// Masked loads/stores touch only lanes [0, n) (no fault past the end of a buffer).
+static inline V vload_part(const float* p, i64 n, float fill) {
+  return _mm512_mask_loadu_ps(vset(fill), static_cast<__mmask16>((1u << n) - 1), p);
+}
+static inline void vstore_part(float* p, V v, i64 n) { _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), v); }
+#else
 static inline V vload_part(const float* p, i64 n, float fill) {
   V v = vset(fill);
   for (i64 i = 0; i < n; i++) v[i] = p[i];
@@ -21,6 +35,7 @@ static inline V vload_part(const float* p, i64 n, float fill) {
 static inline void vstore_part(float* p, V v, i64 n) {
   for (i64 i = 0; i < n; i++) p[i] = v[i];
 }
+#endif
 static inline V vbits(VI x) { return (V)x; }  // same-size vector casts reinterpret the bits
 static inline VI ibits(V x) { return (VI)x; }
 // a > b ? a : b lane-wise; a NaN in b is dropped (as in `if (x > max) max = x`).
@@ -31,6 +46,23 @@ static inline V vmax(V a, V b) { return a > b ? a : b; }
 #else
 #define HO_SWAP(v, ...) __builtin_shuffle(v, VI{__VA_ARGS__})
 #endif
+// Horizontal sum / max by halving: lane i combines with lane i ^ step, step = W/2, ..., 1.
+#if defined(HO_SIMD_AVX512)
+static inline float hsum(V v) {
+  v += HO_SWAP(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  v += HO_SWAP(v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+  v += HO_SWAP(v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+  v += HO_SWAP(v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+  return v[0];
+}
+static inline float hmax(V v) {
+  v = vmax(v, HO_SWAP(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7));
+  v = vmax(v, HO_SWAP(v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11));
+  v = vmax(v, HO_SWAP(v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+  v = vmax(v, HO_SWAP(v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
+  return v[0];
+}
+#else
 static inline float hsum(V v) {
   v += HO_SWAP(v, 4, 5, 6, 7, 0, 1, 2, 3);
   v += HO_SWAP(v, 2, 3, 0, 1, 6, 7, 4, 5);
@@ -43,8 +75,12 @@ static inline float hmax(V v) {
   v = vmax(v, HO_SWAP(v, 1, 0, 3, 2, 5, 4, 7, 6));
   return v[0];
 }
+#endif
 
-#if defined(HO_SIMD_AVX2)
+#if defined(HO_SIMD_AVX512)
+// (the all-lanes masked form: GCC 12's _mm512_sqrt_ps trips -Wmaybe-uninitialized on its undefined source)
+static inline V vsqrt(V x) { return _mm512_maskz_sqrt_ps(static_cast<__mmask16>(0xffff), x); }
+#elif defined(HO_SIMD_AVX2)
 static inline V vsqrt(V x) { return _mm256_sqrt_ps(x); }
 #else
 static inline V vsqrt(V x) {
@@ -76,6 +112,39 @@ static inline V vexp(V x) {
   const VI ni = ibits(t) - ibits(magic);
   const VI n1 = ni >> 1, n2 = ni - n1;
   return p * vbits((n1 + 127) << 23) * vbits((n2 + 127) << 23);
+}
+
+// exp(hi + lo) for an argument carried as two floats (|lo| up to a few units), without rounding hi + lo
+// to one float: the reduction r = hi - n ln2_hi is exact for |hi| >= 1 (a difference below 2 of two
+// multiples of hi's quantum) and off by at most 2^-24 below, then lo joins r. Same polynomial as vexp.
+static inline V vexp_hl(V hi, V lo) {
+  hi = hi > 89.0f ? vset(89.0f) : hi;
+  hi = hi < -104.0f ? vset(-104.0f) : hi;
+  const V magic = vset(12582912.0f);
+  const V t = (hi + lo) * 1.44269504088896341f + magic;
+  const V n = t - magic;
+  V r = hi - n * 0.693359375f;
+  r = r + lo;
+  r = r - n * -2.12194440e-4f;
+  V p = vset(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  const VI ni = ibits(t) - ibits(magic);
+  const VI n1 = ni >> 1, n2 = ni - n1;
+  return p * vbits((n1 + 127) << 23) * vbits((n2 + 127) << 23);
+}
+
+// -x^2 / 2 as hi + lo with hi exact: x^2 = xh^2 + xl (|x| + xh), where xh is |x| cut to 12 mantissa
+// bits (so xh^2 is exact) and xl = |x| - xh is tiny. Rounding x^2 to one float instead would cost
+// ~6e-8 x^2 relative in exp(-x^2 / 2), i.e. 5e-6 at |x| = 9.
+static inline void vhalf_square(V x, V& hi, V& lo) {
+  const V ax = vabs(x), xh = vbits(ibits(ax) & int32_t(0xfffff000)), xl = ax - xh;
+  hi = -0.5f * (xh * xh);
+  lo = -0.5f * (xl * (ax + xh));
 }
 
 // 1 / (1 + exp(-x)); exp overflow gives exactly 0 for very negative x.
@@ -112,10 +181,11 @@ static inline V vgelu_cdf2(V x) {
   p = p * t + 0.37409196f;
   p = p * t + 1.00002368f;
   p = p * t - 1.26551223f;
-  // exp(-z^2) = exp(-x^2 / 2) with x^2 split exactly as xh^2 (xh: |x| cut to 12 mantissa bits, so xh^2
-  // is exact) + xl (|x| + xh): rounding z or z^2 to float would cost ~5e-7 relative per unit of |x|.
-  const V ax = vabs(x), xh = vbits(ibits(ax) & int32_t(0xfffff000)), xl = ax - xh;
-  const V e = t * vexp(-0.5f * (xh * xh)) * vexp(p - 0.5f * (xl * (ax + xh)));
+  // exp(-z^2 + P) = exp(-x^2 / 2 + P), the argument kept as hi + (lo + P) (vhalf_square): rounding z or
+  // z^2 to float would cost ~5e-7 relative per unit of |x|.
+  V hi, lo;
+  vhalf_square(x, hi, lo);
+  const V e = t * vexp_hl(hi, lo + p);
   return z < 0.0f ? e : 2.0f - e;
 }
 

@@ -1,4 +1,4 @@
-// The table of kernels compiled once per instruction set (isa_generic.cc, isa_avx2.cc) and the
+// The table of kernels compiled once per instruction set (isa_generic.cc, isa_avx2.cc, isa_avx512.cc) and the
 // runtime choice between them (simd()).
 #pragma once
 
@@ -47,12 +47,13 @@ struct SimdKernels {
                 float wd, double step, float grad_scale);
 };
 
-// The kernels for the active ISA (AVX2 on AVX2 and AVX-512 machines, generic otherwise).
+// The kernels for the active ISA (AVX-512, AVX2 or generic).
 const SimdKernels& simd();
 
 namespace generic { extern const SimdKernels kernels; }
 #if HO_X86
 namespace avx2 { extern const SimdKernels kernels; }
+namespace avx512 { extern const SimdKernels kernels; }
 #endif
 
 }  // namespace ho

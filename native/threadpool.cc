@@ -30,6 +30,8 @@ thread_local bool t_in_parallel = false;
 
 // How long an idle worker spins before sleeping.
 constexpr auto kSpin = std::chrono::microseconds(200);
+// Pause instructions the caller spins (a few microseconds) waiting for workers before it yields.
+constexpr int kWaitSpins = 1024;
 constexpr uint64_t kClosed = uint64_t(1) << 31;
 
 int default_threads() {
@@ -83,7 +85,12 @@ class Pool {
       fn(ctx, t);
     t_in_parallel = false;
     const uint64_t joined = claims_.fetch_or(kClosed, std::memory_order_acq_rel) & (kClosed - 1);
-    while (done_.load(std::memory_order_acquire) != joined) HO_PAUSE();
+    // Wait for the workers that joined. A worker descheduled mid-task (a busy machine) can take a
+    // while; after a short spin, yield so that it can run on this core.
+    for (int spins = 0; done_.load(std::memory_order_acquire) != joined; spins++) {
+      if (spins < kWaitSpins) HO_PAUSE();
+      else std::this_thread::yield();
+    }
   }
 
  private:

@@ -16,6 +16,18 @@ int num_threads();
 // Resizes the pool (n >= 1).
 void set_num_threads(int n);
 
+// Work (roughly: floating-point operations) below which a kernel runs on the calling thread. Handing a
+// job to the pool costs about a microsecond while the workers spin, tens of microseconds when they must
+// be woken or are descheduled on a busy machine; 2^20 flops is 10-20 us of one core.
+constexpr double kParallelWork = 1 << 20;
+
+// Elements of pure data movement (copies, adds, reductions: a few bytes each at 10-25 GB/s) per chunk
+// of a split: 2^17 elements is 20-50 us of one core.
+constexpr i64 kMoveGrain = 1 << 17;
+
+// The threads worth using for `work` flops: 1 below kParallelWork, else the pool size.
+inline int threads_for(double work) { return work < kParallelWork ? 1 : num_threads(); }
+
 // Runs fn(ctx, task) for every task in [0, ntasks) on the caller and up to max_threads - 1 workers,
 // and returns when all are done. Which thread runs which task is not fixed.
 void parallel_tasks(i64 ntasks, int max_threads, void (*fn)(void* ctx, i64 task), void* ctx);

@@ -3,9 +3,9 @@
  * random inputs: odd and prime sizes, sizes crossing every tile edge, all transpose combinations, batch
  * strides including 0, NaN garbage under beta 0, broadcasting, masks with fully hidden rows, GQA, KV
  * caches longer than tk, convolutions with padding and stride, several AdamW steps. Also checks that
- * results do not depend on the thread count, that the portable (generic ISA) build agrees as well (the
- * whole file is re-run in a child process with HAPLOOMNI_ISA=generic), and that bad arguments throw
- * errors naming the kernel and argument.
+ * results do not depend on the thread count, that the lower kernel sets agree as well (the whole file
+ * is re-run in a child process with HAPLOOMNI_ISA=generic, and =avx2 on AVX-512 machines), and that bad
+ * arguments throw errors naming the kernel and argument.
  *
  * Skips, saying why, when the addon is not built (machines without a compiler run the js backend).
  */
@@ -74,6 +74,10 @@ const attnCases: AttnCase[] = [
   { batch: 3, heads: 2, kvHeads: 2, tq: 5, tk: 200, kvStride: 256, dim: 8, mask: 'none', maskBatch: 1 },
   { batch: 1, heads: 6, kvHeads: 3, tq: 1, tk: 77, kvStride: 100, dim: 33, mask: 'random', maskBatch: 1 },
   { batch: 2, heads: 8, kvHeads: 1, tq: 65, tk: 66, kvStride: 66, dim: 7, mask: 'random', maskBatch: 2 },
+  // few query rows per KV head (tq * heads / kvHeads <= 8): the direct decode path, and just above it
+  { batch: 3, heads: 4, kvHeads: 2, tq: 4, tk: 150, kvStride: 160, dim: 32, mask: 'random', maskBatch: 3 },
+  { batch: 1, heads: 8, kvHeads: 8, tq: 1, tk: 300, kvStride: 310, dim: 64, mask: 'none', maskBatch: 1 },
+  { batch: 2, heads: 3, kvHeads: 1, tq: 3, tk: 45, kvStride: 45, dim: 20, mask: 'causal', maskBatch: 1 },
 ];
 function attnInputs(c: AttnCase, seed: number): { args: AttentionArgs; gOut: F32 } {
   const r = rng(seed);
@@ -474,8 +478,12 @@ describe('native kernels: thread count, portable build, errors', { skip }, () =>
       nk.reduce('sum', gy, red, 1, rows, cols);
       const sm = new Float32Array(rows * cols);
       nk.softmax(x, sm, rows, cols, true);
+      // KV-cache decode large enough to be split across threads
+      const dec = { ...attnInputs({ batch: 4, heads: 8, kvHeads: 4, tq: 1, tk: 1024, kvStride: 1030, dim: 64, mask: 'none', maskBatch: 1 }, 8).args };
+      const dout = new Float32Array(4 * 8 * 64), dlse = new Float32Array(4 * 8);
+      nk.attention(dec, dout, dlse);
       const ss = new Float32Array([nk.sumSquares(A, A.length)]);
-      return [C, C2, out, lse, gq, gk, gv, gx, gw, gb, red, sm, ss];
+      return [C, C2, out, lse, gq, gk, gv, gx, gw, gb, red, sm, ss, dout, dlse];
     };
     try {
       a.setThreads(1);
@@ -488,13 +496,20 @@ describe('native kernels: thread count, portable build, errors', { skip }, () =>
     }
   });
 
-  it('the portable (generic ISA) build passes this whole file too', { skip: isChild ? 'already the child run' : false }, () => {
-    const info = (addon as NativeAddon).info();
-    const r = spawnSync(process.execPath, ['--test', fileURLToPath(import.meta.url)], {
-      env: { ...process.env, HAPLOOMNI_ISA: 'generic', HAPLOOMNI_NATIVE_TEST_CHILD: '1' }, encoding: 'utf8',
+  // Each lower kernel set the CPU supports runs this whole file in a child process. The child runs the
+  // file directly (not under `--test`, which a process inside a test run would skip with a warning) and
+  // exits non-zero when any test fails.
+  const lower = ['generic', 'avx2'].filter((isa) => addon && isa !== addon.info().isa && !(isa === 'avx2' && addon.info().isa === 'generic'));
+  for (const isa of lower) {
+    it(`the ${isa} kernel set passes this whole file too`, { skip: isChild ? 'already the child run' : false }, () => {
+      const env: Record<string, string | undefined> = { ...process.env, HAPLOOMNI_ISA: isa, HAPLOOMNI_NATIVE_TEST_CHILD: '1' };
+      delete env.NODE_TEST_CONTEXT;
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url)], { env, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${isa} run (parent uses ${(addon as NativeAddon).info().isa}) failed:\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stdout, /# pass [1-9]/, `${isa} run reported no passing tests:\n${r.stdout}`);
+      assert.match(r.stdout, /# fail 0/, `${isa} run:\n${r.stdout}`);
     });
-    assert.equal(r.status, 0, `generic-ISA run (parent uses ${info.isa}) failed:\n${r.stdout}\n${r.stderr}`);
-  });
+  }
 
   it('AVX code appears only in runtime-dispatched functions (the binary runs on any x86-64)', (t) => {
     const file = fileURLToPath(new URL('../../../build/Release/haploomni.node', import.meta.url));
@@ -509,7 +524,7 @@ describe('native kernels: thread count, portable build, errors', { skip }, () =>
       const head = /^[0-9a-f]+ <(.*)>:$/.exec(line);
       if (head) { fn = head[1]; continue; }
       // VEX/EVEX-encoded instructions all start with 'v' (vmovaps, vfmadd231ps, vbroadcastss, ...).
-      if (/^\s+[0-9a-f]+:\s+v[a-z0-9]+\s/.test(line) && !/ho::avx2::|_avx2\(|_avx512\(|transpose8\(/.test(fn)) offenders.add(fn);
+      if (/^\s+[0-9a-f]+:\s+v[a-z0-9]+\s/.test(line) && !/ho::avx2::|ho::avx512::|_avx2\(|_avx512\(|transpose8\(/.test(fn)) offenders.add(fn);
     }
     assert.deepEqual([...offenders], [], 'functions outside the dispatched AVX2/AVX-512 code use AVX instructions');
   });
