@@ -1,5 +1,6 @@
 /** `haploomni train`: trains one HaploOmni on mixed understanding + generation batches of the Shapes world. */
 import { PARAMETER_GROUPS, type ParameterGroup } from '../model/groups.js';
+import type { SsgInit } from '../train/init.js';
 import { DEFAULT_TRAIN_OPTIONS as D, validateTrainOptions, type TrainOptions } from '../train/options.js';
 import { train } from '../train/trainer.js';
 import { parseArgs, UsageError, type CommandSpec } from './args.js';
@@ -14,6 +15,7 @@ export const TRAIN_SPEC: CommandSpec = {
   options: {
     out: { type: 'string', short: 'o', help: 'run folder (model folder + checkpoint + metrics)', default: 'runs/tiny' },
     model: { type: 'string', help: "model preset ('tiny') or a config.json path", default: D.model },
+    'ssg-init': { type: 'string', help: "multimodal-norm state rows at start: 'identity' (from scratch) or 'reference' (N(0, 1))", choices: ['identity', 'reference'], default: D.ssgInit },
     vae: { type: 'string', help: 'VAE folder whose latents are learnt (default: the shipped assets/vae)' },
     steps: { type: 'int', help: 'optimizer steps (with --resume: the new total)', default: D.steps },
     'und-batch': { type: 'int', help: 'understanding conversations per micro-batch (0 = generation only)', default: D.undBatch },
@@ -28,6 +30,7 @@ export const TRAIN_SPEC: CommandSpec = {
     'drop-prompt': { type: 'number', help: 'probability a caption is dropped (classifier-free guidance)', default: D.dropPrompt },
     'image-share': { type: 'number', help: 'share of understanding examples that are still images', default: D.imageShare },
     'caption-share': { type: 'number', help: 'share of conversations that start with a captioning turn', default: D.captionShare },
+    'max-turns': { type: 'int', help: 'most questions per understanding conversation', default: D.maxTurns },
     frames: { type: 'int', help: 'frames per Shapes clip (1 + 4k)', default: D.frames },
     'und-frames': { type: 'int', help: 'frames a question shows the model (uniformly sampled)', default: D.understandingFrames },
     train: { type: 'string', help: `comma-separated parameter groups that train (${PARAMETER_GROUPS.join(', ')})`, default: 'all' },
@@ -53,6 +56,7 @@ function groupsFrom(spec: string): ParameterGroup[] {
 function optionsFrom(a: Record<string, string | number | boolean | undefined>): TrainOptions {
   const o: TrainOptions = {
     model: a.model as string,
+    ssgInit: a['ssg-init'] as SsgInit,
     vae: (a.vae as string | undefined) ?? null,
     steps: a.steps as number,
     undBatch: a['und-batch'] as number,
@@ -67,6 +71,7 @@ function optionsFrom(a: Record<string, string | number | boolean | undefined>): 
     dropPrompt: a['drop-prompt'] as number,
     imageShare: a['image-share'] as number,
     captionShare: a['caption-share'] as number,
+    maxTurns: a['max-turns'] as number,
     frames: a.frames as number,
     understandingFrames: a['und-frames'] as number,
     trainGroups: groupsFrom(a.train as string),

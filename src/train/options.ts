@@ -1,9 +1,12 @@
 /** Options of a training run (stored in its checkpoint; a resumed run keeps them, except `steps`). */
 import { PARAMETER_GROUPS, type ParameterGroup } from '../model/groups.js';
+import { SSG_INITS, type SsgInit } from './init.js';
 
 export interface TrainOptions {
   /** model preset ('tiny') or a config.json path */
   model: string;
+  /** start of the multimodal-norm state rows: 'identity' (from scratch, see init.ts) or the reference's N(0, 1) */
+  ssgInit: SsgInit;
   /** VAE folder whose latents the generation path learns (default: the shipped assets/vae) */
   vae: string | null;
   /** optimizer steps */
@@ -28,6 +31,8 @@ export interface TrainOptions {
   /** share of understanding examples that are still images, and of conversations with a caption turn */
   imageShare: number;
   captionShare: number;
+  /** most questions per understanding conversation */
+  maxTurns: number;
   /** frames per Shapes clip, and frames a question shows the model */
   frames: number;
   understandingFrames: number;
@@ -43,13 +48,14 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
+  ssgInit: 'identity',
   vae: null,
-  steps: 1800,
-  undBatch: 4,
-  genBatch: 8,
+  steps: 2400,
+  undBatch: 6,
+  genBatch: 6,
   accum: 1,
-  lr: 1e-3,
-  minLr: 5e-5,
+  lr: 5e-4,
+  minLr: 2.5e-5,
   warmup: 100,
   weightDecay: 0.01,
   maxGradNorm: 1,
@@ -57,6 +63,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   dropPrompt: 0.1,
   imageShare: 0.15,
   captionShare: 0.25,
+  maxTurns: 3,
   frames: 9,
   understandingFrames: 5,
   trainGroups: [...PARAMETER_GROUPS],
@@ -69,7 +76,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
 /** Throws an error naming the first impossible option. */
 export function validateTrainOptions(o: TrainOptions): void {
   const bad = (m: string): never => { throw new Error(`train: ${m}`); };
-  for (const k of ['steps', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames'] as const) {
+  for (const k of ['steps', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames', 'maxTurns'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
   }
   for (const k of ['undBatch', 'genBatch', 'warmup', 'seed', 'dataSeed'] as const) {
@@ -82,6 +89,7 @@ export function validateTrainOptions(o: TrainOptions): void {
   if (!(o.maxGradNorm > 0)) bad(`maxGradNorm must be positive, got ${o.maxGradNorm}`);
   for (const k of ['dropPrompt', 'imageShare', 'captionShare'] as const) if (!(o[k] >= 0 && o[k] <= 1)) bad(`${k} must be in [0, 1], got ${o[k]}`);
   if ((o.frames - 1) % 4 !== 0) bad(`frames must be 1 + a multiple of 4 (the VAE groups frames by 4), got ${o.frames}`);
+  if (!SSG_INITS.includes(o.ssgInit)) bad(`ssgInit must be one of ${SSG_INITS.join(', ')}, got '${o.ssgInit}'`);
   if (o.trainGroups.length === 0) bad('no parameter group is trainable');
   for (const g of o.trainGroups) if (!(PARAMETER_GROUPS as readonly string[]).includes(g)) bad(`unknown parameter group '${g}' (groups: ${PARAMETER_GROUPS.join(', ')})`);
 }

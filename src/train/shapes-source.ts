@@ -3,8 +3,8 @@
  * checkpoint stores; the same index and seed always give the same example).
  *
  * Understanding: a conversation about one video (or, with probability `imageShare`, a one-frame
- * image): a random number of its questions in random order, one per turn, sometimes preceded by a
- * captioning turn. Training on several questions per clip amortises its visual tokens.
+ * image): 1..maxTurns of its questions in random order, one per turn, sometimes preceded by a
+ * captioning turn. Several questions per clip amortise its visual tokens.
  * Generation: a clip and one of its captions; with probability `dropPrompt` the caption is replaced by
  * the empty prompt, which is what classifier-free guidance's unconditional branch sees.
  */
@@ -42,6 +42,11 @@ export interface ShapesSourceOptions {
   imageShare: number;
   /** probability that a conversation starts with a captioning turn */
   captionShare: number;
+  /**
+   * most questions per conversation (the count is uniform in 1..maxTurns). Few turns keep earlier
+   * answers from giving later ones away, which would let the model answer from the text alone.
+   */
+  maxTurns: number;
   /** probability that a generation caption is dropped (classifier-free guidance) */
   dropPrompt: number;
 }
@@ -56,7 +61,7 @@ export function understandingDraw(index: number, o: ShapesSourceOptions): Unders
   const image = u0 < o.imageShare;
   const sample = shapesSample('train', index, { frames: image ? 1 : o.frames, seed: o.seed });
   const order = rng.permutation(sample.questions.length);
-  const count = 1 + Math.floor(u1 * sample.questions.length);
+  const count = 1 + Math.floor(u1 * Math.min(o.maxTurns, sample.questions.length));
   const turns: QuestionAnswer[] = order.slice(0, count).map((i) => ({ question: sample.questions[i].question, answer: sample.questions[i].answer }));
   if (u2 < o.captionShare) {
     const requests = image ? DESCRIBE_IMAGE_REQUESTS : DESCRIBE_REQUESTS;

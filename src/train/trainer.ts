@@ -23,9 +23,10 @@ import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_FILE, type PipelineSettings } from 
 import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, warmupCosine, type Tensor } from '../tensor/index.js';
 import { DEFAULT_VAE_DIR, loadVae } from '../vae/index.js';
 import { generationBatch, understandingBatch } from './batches.js';
+import { identityModulation } from './init.js';
 import { CHECKPOINT_FILE, loadTrainCheckpoint, saveTrainCheckpoint, type TrainState } from './checkpoint.js';
 import { appendMetrics, readMetrics, truncateMetrics } from './metrics.js';
-import { validateTrainOptions, type TrainOptions } from './options.js';
+import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions, type TrainOptions } from './options.js';
 import { lineChartSvg } from './plot.js';
 import { Progress } from './progress.js';
 import { generationDraw, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
@@ -52,7 +53,9 @@ export interface TrainHooks {
 
 function buildModel(o: TrainOptions): HaploOmni {
   const config = o.model === 'tiny' || o.model === 'paper' ? presetConfig(o.model) : loadConfig(o.model);
-  return new HaploOmni(config, { seed: o.seed });
+  const model = new HaploOmni(config, { seed: o.seed });
+  if (o.ssgInit === 'identity') identityModulation(model);
+  return model;
 }
 
 /** Weight decay applies to matrices (rank >= 2: linears, convolutions, embedding tables), not to biases or norm/gate rows. */
@@ -92,7 +95,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   if (resume) {
     const loaded = loadTrainCheckpoint(ckptFile);
     model = loaded.model;
-    state = { ...loaded.state, options: { ...loaded.state.options, steps: options.steps } };
+    state = { ...loaded.state, options: { ...DEFAULT_TRAIN_OPTIONS, ...loaded.state.options, steps: options.steps } };
     restore = loaded.restoreOptimizer;
     truncateMetrics(path.join(out, METRICS_FILE), state.step);
   } else {
@@ -119,7 +122,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   const opt = new AdamW(trainable.map(([, t]) => t), { lr: o.lr, weightDecay: o.weightDecay }, trainable.map(([, t]) => decays(t)));
   restore?.(opt, trainable);
 
-  const source: ShapesSourceOptions = { seed: o.dataSeed, frames: o.frames, imageShare: o.imageShare, captionShare: o.captionShare, dropPrompt: o.dropPrompt };
+  const source: ShapesSourceOptions = { seed: o.dataSeed, frames: o.frames, imageShare: o.imageShare, captionShare: o.captionShare, maxTurns: o.maxTurns, dropPrompt: o.dropPrompt };
   const progress = hooks.progress === null ? null : new Progress({ total: o.steps, label: 'train', unit: 'tok', stream: hooks.progress }, state.step);
   if (hooks.progress !== null) {
     (hooks.progress ?? process.stderr).write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +
