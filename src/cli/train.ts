@@ -29,7 +29,7 @@ export const TRAIN_SPEC: CommandSpec = {
     'gen-weight': { type: 'number', help: 'weight of the diffusion loss against the next-token loss', default: D.genWeight },
     'drop-prompt': { type: 'number', help: 'probability a caption is dropped (classifier-free guidance)', default: D.dropPrompt },
     'image-share': { type: 'number', help: 'share of understanding examples that are still images', default: D.imageShare },
-    'caption-share': { type: 'number', help: 'share of conversations that start with a captioning turn', default: D.captionShare },
+    'caption-share': { type: 'number', help: 'share of conversations that end with a captioning turn', default: D.captionShare },
     'max-turns': { type: 'int', help: 'most questions per understanding conversation', default: D.maxTurns },
     frames: { type: 'int', help: 'frames per Shapes clip (1 + 4k)', default: D.frames },
     'und-frames': { type: 'int', help: 'frames a question shows the model (uniformly sampled)', default: D.understandingFrames },

@@ -28,7 +28,7 @@ export interface TrainOptions {
   genWeight: number;
   /** probability a generation caption is replaced by the empty prompt (classifier-free guidance) */
   dropPrompt: number;
-  /** share of understanding examples that are still images, and of conversations with a caption turn */
+  /** share of understanding examples that are still images, and of conversations ending with a caption turn */
   imageShare: number;
   captionShare: number;
   /** most questions per understanding conversation */
@@ -50,7 +50,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
   ssgInit: 'identity',
   vae: null,
-  steps: 2400,
+  steps: 1300,
   undBatch: 6,
   genBatch: 6,
   accum: 1,
@@ -62,8 +62,8 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   genWeight: 1,
   dropPrompt: 0.1,
   imageShare: 0.15,
-  captionShare: 0.25,
-  maxTurns: 3,
+  captionShare: 0.5,
+  maxTurns: 12,
   frames: 9,
   understandingFrames: 5,
   trainGroups: [...PARAMETER_GROUPS],

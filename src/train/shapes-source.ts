@@ -3,7 +3,7 @@
  * checkpoint stores; the same index and seed always give the same example).
  *
  * Understanding: a conversation about one video (or, with probability `imageShare`, a one-frame
- * image): 1..maxTurns of its questions in random order, one per turn, sometimes preceded by a
+ * image): 1..maxTurns of its questions in random order, one per turn, sometimes followed by a
  * captioning turn. Several questions per clip amortise its visual tokens.
  * Generation: a clip and one of its captions; with probability `dropPrompt` the caption is replaced by
  * the empty prompt, which is what classifier-free guidance's unconditional branch sees.
@@ -40,7 +40,7 @@ export interface ShapesSourceOptions {
   frames: number;
   /** share of understanding examples that are still images */
   imageShare: number;
-  /** probability that a conversation starts with a captioning turn */
+  /** probability that a conversation ends with a captioning turn */
   captionShare: number;
   /**
    * most questions per conversation (the count is uniform in 1..maxTurns). Few turns keep earlier
@@ -66,7 +66,8 @@ export function understandingDraw(index: number, o: ShapesSourceOptions): Unders
   if (u2 < o.captionShare) {
     const requests = image ? DESCRIBE_IMAGE_REQUESTS : DESCRIBE_REQUESTS;
     const request = requests[Math.floor(u3 * requests.length)];
-    turns.unshift({ question: request, answer: sample.captions[rng.int(sample.captions.length)] });
+    // Last, so the caption (which names every attribute) cannot give the answers to the questions away.
+    turns.push({ question: request, answer: sample.captions[rng.int(sample.captions.length)] });
   }
   return { sample, media: image ? 'image' : 'video', turns };
 }

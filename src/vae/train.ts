@@ -106,10 +106,12 @@ export interface StepFigures {
  * One optimiser step on pixels x [B, F, 3, H, W]; returns the figures, or null (leaving the weights
  * untouched) when the loss is not finite.
  */
-export function trainStep(vae: VideoVae, opt: AdamW, x: Tensor, rng: Rng, o: Pick<VaeTrainOptions, 'loss' | 'klWeight' | 'maxGradNorm'>): StepFigures | null {
+export function trainStep(vae: VideoVae, opt: AdamW, x: Tensor, rng: Rng,
+  o: Pick<VaeTrainOptions, 'loss' | 'klWeight' | 'maxGradNorm'> & { freezeEncoder?: boolean }): StepFigures | null {
   const figures = tidy(() => {
     const dist = vae.distribution(x);
-    const xr = vae.decodePixels(vae.sample(dist, rng));
+    // A frozen encoder's decoder learns to invert the posterior mean: the map diffusion latents imitate.
+    const xr = vae.decodePixels(o.freezeEncoder ? dist.mean : vae.sample(dist, rng));
     const recon = reconstructionLoss(o.loss, xr, x);
     const kl = klDivergence(dist);
     const loss = ops.add(recon, ops.scale(kl, o.klWeight));
