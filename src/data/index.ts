@@ -33,4 +33,4 @@ export { formatIssue, type DatasetIssue, type RecordLocation } from './datasets/
 export type { ManifestContents, ReadManifestOptions } from './datasets/manifest-file.js';
 export type { MediaRef } from './datasets/fields.js';
 export { writeShapesDataset, shapesConversation, type ShapesExportOptions } from './datasets/shapes-export.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic } from '../io/atomic.js';

@@ -2,9 +2,16 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** A temporary path beside `target` (same folder, so the final rename is atomic). */
+let temporaryCount = 0;
+
+/**
+ * A fresh temporary path beside `target` (same folder, so the final rename is atomic), keeping the
+ * extension so tools that infer formats from names (ffmpeg) still work.
+ */
 export function temporaryPath(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${Date.now()}`);
+  const ext = path.extname(target);
+  const base = path.basename(target, ext);
+  return path.join(path.dirname(target), `.${base}.tmp-${process.pid}-${temporaryCount++}${ext}`);
 }
 
 /** Writes `data` to `target` atomically, creating parent folders as needed. */

@@ -10,7 +10,7 @@
  * leaves a manifest that points to missing media.
  */
 import path from 'node:path';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { encodeGif, DEFAULT_FPS } from '../media/gif-encode.js';
 import { encodePng } from '../media/png.js';
 import { mediaPlaceholder } from '../prompts/messages.js';

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { temporaryPathFor } from '../atomic-write.js';
+import { temporaryPath } from '../../io/atomic.js';
 import { PpmStreamParser } from './ppm-stream.js';
 import { sampleFramesUniformly, uniformFrameIndices } from './sample-frames.js';
 import { makeVideo, type RgbVideo } from './video.js';
@@ -110,7 +110,7 @@ export async function decodeVideoFile(file: string, options: { numFrames?: numbe
 export async function writeMp4(file: string, video: RgbVideo, options: { fps?: number } = {}): Promise<void> {
   const fps = options.fps ?? video.fps ?? 8;
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = temporaryPathFor(file);
+  const tmp = temporaryPath(file);
   const args = [
     '-v', 'error', '-y',
     '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${video.width}x${video.height}`, '-r', String(fps), '-i', '-',

@@ -1,5 +1,5 @@
 /** Writing frames to files, atomically: GIF (animations), PNG (stills, frame grids), MP4 (via ffmpeg). */
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { encodeGif } from './gif-encode.js';
 import { frameGrid, type GridOptions } from './grid.js';
 import { encodePng } from './png.js';

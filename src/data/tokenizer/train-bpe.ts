@@ -9,7 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { learnMerges } from './bpe-trainer.js';
 import { CHATML_TEMPLATE } from './chat-template.js';
 import { DEFAULT_TOKENIZER_DIR } from './load.js';
