@@ -9,15 +9,16 @@ import { loadVae } from '../../src/vae/io.js';
 import { psnrBytes } from '../../src/vae/frames.js';
 
 /** Test-split samples checked (fixed: same bytes on every run). */
-const VIDEOS = [0, 1];
+const VIDEOS = Array.from({ length: 16 }, (_, i) => i);
 /**
- * Regression floor per video. The shipped VAE measures 29.7 dB mean over 64 test videos (min 23.9;
- * assets/vae/summary.json), just short of the 30 dB target; a floor of 21 dB per video catches a
- * broken engine, model or file (which fall far below) without flaking.
+ * The shipped VAE measures 30.7 dB mean PSNR over the first 64 test videos (min 24.6;
+ * assets/vae/summary.json) and 30.04 dB over these 16. The mean floor sits half a decibel below that,
+ * the per-video floor far below the worst video: a broken engine, model or file falls under both.
  */
+const MIN_MEAN_PSNR_DB = 29.5;
 const MIN_PSNR_DB = 21;
 
-it('shipped weights reconstruct fixed Shapes test videos above 21 dB', () => {
+it('shipped weights reconstruct fixed Shapes test videos at about 30 dB', () => {
   const vae = loadVae();
   const c = vae.config;
   assert.equal(c.sample_size, 32);
@@ -26,10 +27,13 @@ it('shipped weights reconstruct fixed Shapes test videos above 21 dB', () => {
   const z = vae.encodeVideos(videos);
   assert.deepEqual(z.shape, [videos.length, 3, c.latent_channels, 32 / c.spatial_compression, 32 / c.spatial_compression]);
   const decoded = vae.decode(z);
-  decoded.forEach((d, k) => {
+  const psnrs = decoded.map((d, k) => {
     const psnr = psnrBytes(d.frames, videos[k].frames);
     assert.ok(psnr >= MIN_PSNR_DB, `test video ${VIDEOS[k]}: PSNR ${psnr.toFixed(2)} dB < ${MIN_PSNR_DB} dB`);
+    return psnr;
   });
+  const mean = psnrs.reduce((a, b) => a + b, 0) / psnrs.length;
+  assert.ok(mean >= MIN_MEAN_PSNR_DB, `mean PSNR ${mean.toFixed(2)} dB over test videos 0-15 < ${MIN_MEAN_PSNR_DB} dB`);
   // Latents scaled by the measured factor are roughly unit-variance.
   let s2 = 0;
   for (const v of z.data) s2 += v * v;
