@@ -1,6 +1,6 @@
-// GEMM driver, BLIS-style: B is packed once into kc x nr panels (shared by all threads), then work
-// units (batch item, block of rows, block of columns) are handed out dynamically; each unit packs
-// its rows of A into mr x kc panels per k block and runs the microkernel over the tiles.
+// GEMM driver, BLIS-style: per k block, B's rows are packed into kc x nr panels (shared by all
+// threads), then work units (batch item, block of rows, block of columns) are handed out dynamically;
+// each unit packs its rows of A into mr x kc panels and runs the microkernel over the tiles.
 // Products with very few rows or columns (matrix-vector like) take lean unpacked paths (gemv.h).
 #include "gemm.h"
 
@@ -125,9 +125,8 @@ void gemm(const GemmArgs& g) {
   const i64 nkb = ceil_div(k, KC);
   const i64 kcb = round_up(ceil_div(k, nkb), 8);  // balanced k blocks (the last may be shorter)
   const i64 npad = round_up(n, NR);
-  const i64 b_size = k * npad;                     // packed op(B) of one batch item
   const bool shared_b = g.stride_b == 0;
-  const i64 group = shared_b ? g.batch : std::max<i64>(1, std::min<i64>(g.batch, kPackedBLimit / b_size));
+  const i64 group = shared_b ? g.batch : std::max<i64>(1, std::min<i64>(g.batch, kPackedBLimit / (kcb * npad)));
 
   // Units: (batch item, row block, column block), enough of them to balance the threads.
   const i64 mpanels = ceil_div(m, MR), npanels = ceil_div(n, NR);
@@ -138,40 +137,43 @@ void gemm(const GemmArgs& g) {
     else if (jc_ok) njc++;
     else break;
   }
+  // Equal shares: with few units, a count that is not a multiple of the threads leaves one idle at
+  // the end (11 units on 2 threads lose about 9%).
+  while (threads > 1 && group * nic * njc % threads != 0 && group * nic * njc < 8 * threads && mpanels / (nic + 1) >= 2) nic++;
 
-  float* bpack = thread_scratch(1).get((shared_b ? 1 : group) * b_size + kPackSlack);
+  // Loop order (BLIS): k block outermost, so the packed kc x n block of B (<= 1 MiB at KC 256, n 1024)
+  // is written once and then read by every row block while it is still in L2.
+  const i64 kb_size = kcb * npad;  // packed op(B) rows of one k block, one batch item
+  float* bpack = thread_scratch(1).get((shared_b ? 1 : group) * kb_size + kPackSlack);
   for (i64 t0 = 0; t0 < g.batch; t0 += group) {
     const i64 gb = std::min(group, g.batch - t0);
-    const i64 packs = shared_b ? (t0 == 0 ? 1 : 0) : gb;
-    // Phase 1: pack op(B) of every batch item in the group, split by (item, k block, panel).
-    const i64 pack_tasks = packs * nkb * npanels;
-    const i64 pack_grain = threads == 1 ? pack_tasks : std::max<i64>(1, 64 * 1024 / (kcb * NR));
-    parallel_for(pack_tasks, pack_grain, [&](i64 lo, i64 hi) {
-      for (i64 task = lo; task < hi;) {
-        const i64 t = task / (nkb * npanels), pb = task / npanels % nkb, jp = task % npanels;
-        const i64 run = std::min(hi - task, npanels - jp);  // consecutive panels of one k block
-        const i64 p0 = pb * kcb, kc = std::min(kcb, k - p0);
-        const float* src = g.b + (t0 + t) * g.stride_b + p0 * bks + jp * NR * bcs;
-        mk.pack_b(src, bks, bcs, kc, std::min(run * NR, n - jp * NR), static_cast<int>(NR),
-               bpack + t * b_size + p0 * npad + jp * kc * NR);
-        task += run;
-      }
-    });
-    // Phase 2: compute the units.
-    parallel_items(gb * nic * njc, threads, [&](i64 u) {
-      const i64 t = u / (nic * njc), ic = u / njc % nic, jc = u % njc;
-      const i64 i0 = mpanels * ic / nic * MR, i1 = std::min(m, mpanels * (ic + 1) / nic * MR);
-      const i64 j0 = npanels * jc / njc * NR, j1 = std::min(n, npanels * (jc + 1) / njc * NR);
-      if (i0 >= i1 || j0 >= j1) return;
-      const float* a = g.a + (t0 + t) * g.stride_a;
-      const float* bp_item = bpack + (shared_b ? 0 : t) * b_size;
-      float* c = g.c + (t0 + t) * g.stride_c;
-      float* apack = thread_scratch(0).get(round_up(i1 - i0, MR) * kcb + kPackSlack);
-      for (i64 p0 = 0; p0 < k; p0 += kcb) {
-        const i64 kc = std::min(kcb, k - p0);
-        const bool first = p0 == 0;
+    const i64 packs = shared_b ? 1 : gb;
+    for (i64 p0 = 0; p0 < k; p0 += kcb) {
+      const i64 kc = std::min(kcb, k - p0);
+      const bool first = p0 == 0;
+      // Phase 1: pack rows p0 .. p0 + kc of op(B) of every batch item in the group, split by (item, panel).
+      const i64 pack_tasks = packs * npanels;
+      const i64 pack_grain = threads == 1 ? pack_tasks : std::max<i64>(1, 64 * 1024 / (kc * NR));
+      parallel_for(pack_tasks, pack_grain, [&](i64 lo, i64 hi) {
+        for (i64 task = lo; task < hi;) {
+          const i64 t = task / npanels, jp = task % npanels;
+          const i64 run = std::min(hi - task, npanels - jp);  // consecutive panels of one item
+          const float* src = g.b + (t0 + t) * g.stride_b + p0 * bks + jp * NR * bcs;
+          mk.pack_b(src, bks, bcs, kc, std::min(run * NR, n - jp * NR), static_cast<int>(NR), bpack + t * kb_size + jp * kc * NR);
+          task += run;
+        }
+      });
+      // Phase 2: the units of this k block.
+      parallel_items(gb * nic * njc, threads, [&](i64 u) {
+        const i64 t = u / (nic * njc), ic = u / njc % nic, jc = u % njc;
+        const i64 i0 = mpanels * ic / nic * MR, i1 = std::min(m, mpanels * (ic + 1) / nic * MR);
+        const i64 j0 = npanels * jc / njc * NR, j1 = std::min(n, npanels * (jc + 1) / njc * NR);
+        if (i0 >= i1 || j0 >= j1) return;
+        const float* a = g.a + (t0 + t) * g.stride_a;
+        const float* bblock = bpack + (shared_b ? 0 : t) * kb_size;
+        float* c = g.c + (t0 + t) * g.stride_c;
+        float* apack = thread_scratch(0).get(round_up(i1 - i0, MR) * kcb + kPackSlack);
         mk.pack_a(a + i0 * ars + p0 * aks, ars, aks, i1 - i0, kc, static_cast<int>(MR), apack);
-        const float* bblock = bp_item + p0 * npad;
         for (i64 j = j0; j < j1; j += NR) {
           const float* bp = bblock + (j / NR) * kc * NR;
           const float* bias = first && g.bias ? g.bias + j : nullptr;
@@ -182,8 +184,8 @@ void gemm(const GemmArgs& g) {
                        std::min(NR, j1 - j), g.alpha, first ? g.beta : 1.0f, bias);
           }
         }
-      }
-    });
+      });
+    }
   }
 }
 
