@@ -91,6 +91,22 @@ static inline V vsqrt(V x) {
 
 static inline V vabs(V x) { return vbits(ibits(x) & 0x7fffffff); }
 
+// The common tail of vexp and vexp_hl: exp(r) * 2^n, with r the reduced argument and t = n + magic
+// (n read back from t's bits): the degree-7 polynomial, then 2^n in two halves so that results down to
+// the denormal range are right.
+static inline V vexp_finish(V r, V t, V magic) {
+  V p = vset(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  const VI ni = ibits(t) - ibits(magic);
+  const VI n1 = ni >> 1, n2 = ni - n1;
+  return p * vbits((n1 + 127) << 23) * vbits((n2 + 127) << 23);
+}
+
 // exp(x), ~1 ulp: Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, degree-7 polynomial (Cephes),
 // then scaling by 2^n in two halves so results down to the denormal range and overflow to +inf are
 // right. NaN propagates.
@@ -102,16 +118,7 @@ static inline V vexp(V x) {
   const V n = t - magic;
   V r = x - n * 0.693359375f;
   r = r - n * -2.12194440e-4f;
-  V p = vset(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  const VI ni = ibits(t) - ibits(magic);
-  const VI n1 = ni >> 1, n2 = ni - n1;
-  return p * vbits((n1 + 127) << 23) * vbits((n2 + 127) << 23);
+  return vexp_finish(r, t, magic);
 }
 
 // exp(hi + lo) for an argument carried as two floats (|lo| up to a few units), without rounding hi + lo
@@ -126,16 +133,7 @@ static inline V vexp_hl(V hi, V lo) {
   V r = hi - n * 0.693359375f;
   r = r + lo;
   r = r - n * -2.12194440e-4f;
-  V p = vset(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  const VI ni = ibits(t) - ibits(magic);
-  const VI n1 = ni >> 1, n2 = ni - n1;
-  return p * vbits((n1 + 127) << 23) * vbits((n2 + 127) << 23);
+  return vexp_finish(r, t, magic);
 }
 
 // -x^2 / 2 as hi + lo with hi exact: x^2 = xh^2 + xl (|x| + xh), where xh is |x| cut to 12 mantissa
