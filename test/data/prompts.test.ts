@@ -10,8 +10,12 @@ import {
   IGNORE_INDEX,
   buildUnderstandingExample,
   buildUnderstandingQuery,
+  answerSpansByPrefixes,
   tokenizeConversation,
 } from '../../src/data/prompts/understanding-prompt.js';
+import { CHATML_TEMPLATE, renderChatML } from '../../src/data/tokenizer/chat-template.js';
+import { understandingDraw } from '../../src/train/shapes-source.js';
+import { Template } from '@huggingface/jinja';
 import { DEFAULT_TOKENIZER_DIR, loadTokenizer, type HaploTokenizer } from '../../src/data/tokenizer/load.js';
 import { FIXTURES, tempDir } from './helpers.js';
 
@@ -97,4 +101,40 @@ test("label masks also work with Qwen2.5's chat template (default system message
   } finally {
     cleanup();
   }
+});
+
+test('tokenising a conversation by pieces gives the labels of encoding every prefix, on Shapes training conversations', () => {
+  const source = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1 };
+  for (let index = 0; index < 150; index++) {
+    const d = understandingDraw(index, source);
+    const messages = understandingMessages(d.turns, d.media);
+    const ex = tokenizeConversation(tokenizer, messages);
+    assert.deepEqual(ex.inputIds, tokenizer.encode(tokenizer.applyChatTemplate(messages)), `index ${index}`);
+    const expected = new Uint8Array(ex.inputIds.length);
+    for (const [from, to] of answerSpansByPrefixes(tokenizer, messages, ex.inputIds)) expected.fill(1, from, to);
+    assert.deepEqual(ex.labelMask, expected, `index ${index}`);
+    assert.equal(labelled(tokenizer, ex.inputIds, ex.labelMask), d.turns.map((t) => `${t.answer}<|im_end|>`).join(''));
+  }
+});
+
+test('the built-in ChatML template renders exactly as Jinja renders its source', () => {
+  const jinja = new Template(CHATML_TEMPLATE);
+  const roles = ['system', 'user', 'assistant'];
+  for (let n = 0; n < 40; n++) {
+    const messages = Array.from({ length: n % 7 }, (_, i) => ({ role: roles[(n + i) % 3], content: `m${n}.${i} {{ x }} <video>\n é` }));
+    for (const addGenerationPrompt of [false, true]) {
+      assert.equal(renderChatML(messages, { addGenerationPrompt }), jinja.render({ messages, add_generation_prompt: addGenerationPrompt }));
+      assert.equal(tokenizer.applyChatTemplate(messages, { addGenerationPrompt }), renderChatML(messages, { addGenerationPrompt }));
+    }
+  }
+});
+
+test('cached encodings are copies: changing a returned array does not change the next result', () => {
+  const first = tokenizer.encode('What color is the red object?');
+  const again = tokenizer.encode('What color is the red object?');
+  assert.deepEqual(again, first);
+  first[0] = -1;
+  again.push(5);
+  assert.deepEqual(tokenizer.encode('What color is the red object?'), [...again.slice(0, -1)]);
+  assert.notEqual(tokenizer.encode('What color is the red object?')[0], -1);
 });

@@ -38,6 +38,10 @@ export interface HaploTokenizer {
 
 type TokenizerConfig = Record<string, unknown>;
 
+/** Texts up to this length have their encodings cached, up to this many at a time. */
+const ENCODE_CACHE_MAX_CHARS = 256;
+const ENCODE_CACHE_ENTRIES = 50_000;
+
 /** A special-token field of tokenizer_config.json: a string, an {content} object or null. */
 function tokenName(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -101,8 +105,18 @@ export function tokenizerFromJson(tokenizerJson: Record<string, unknown>, config
   let vocabSize = 0;
   for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
 
+  const encoded = new Map<string, readonly number[]>();
   return {
-    encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
+    encode: (text) => {
+      // Training tokenises the same short pieces (questions, answers, chat headers) over and over.
+      if (text.length > ENCODE_CACHE_MAX_CHARS) return tok.encode(text, { add_special_tokens: false }).ids;
+      const hit = encoded.get(text);
+      if (hit) return [...hit];
+      if (encoded.size >= ENCODE_CACHE_ENTRIES) encoded.clear();
+      const ids = tok.encode(text, { add_special_tokens: false }).ids;
+      encoded.set(text, [...ids]);
+      return ids;
+    },
     // The library rejects an empty list; the text of no tokens is "".
     decode: (ids, options = {}) =>
       ids.length === 0 ? '' : tok.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false, clean_up_tokenization_spaces: false }),
