@@ -89,6 +89,7 @@ void micro_tile(const MicroKernel& mk, i64 kc, const float* ap, const float* bp,
     mk.fn(kc, ap, bp, c, ldc, alpha, beta, bias);
     return;
   }
+  if (cols == mk.nr && mk.rows_fn && mk.rows_fn(kc, ap, bp, c, ldc, rows, alpha, beta, bias)) return;
   alignas(64) float tmp[12 * 32];
   mk.fn(kc, ap, bp, tmp, mk.nr, 1.0f, 0.0f, nullptr);
   for (i64 r = 0; r < rows; r++) {

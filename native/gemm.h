@@ -25,6 +25,10 @@ void gemm(const GemmArgs& g);
 // aligned).
 using MicroFn = void (*)(i64 kc, const float* a, const float* b, float* c, i64 ldc, float alpha, float beta,
                          const float* bias);
+// The same for a full-width tile with only rows < mr valid: stores rows [0, rows) at less than a full
+// tile's cost, or returns false (nothing written) when it has no cheaper kernel for that many rows.
+using MicroRowsFn = bool (*)(i64 kc, const float* a, const float* b, float* c, i64 ldc, i64 rows, float alpha,
+                             float beta, const float* bias);
 // Packs rows [0, rows) x k-steps [0, kc) of a matrix read as src[i * rs + p * ks] into panels of mr
 // rows (panel-major, then p, then row); rows past `rows` up to the panel edge are zero.
 using PackAFn = void (*)(const float* src, i64 rs, i64 ks, i64 rows, i64 kc, int mr, float* dst);
@@ -38,6 +42,7 @@ constexpr i64 kPackSlack = 16;
 struct MicroKernel {
   int mr, nr;
   MicroFn fn;
+  MicroRowsFn rows_fn;  // null: every partial tile goes through a full tile in a buffer
   PackAFn pack_a;
   PackBFn pack_b;
   const char* name;

@@ -211,6 +211,59 @@ HO_AVX512 void micro_avx512(i64 kc, const float* a, const float* b, float* c, i6
   }
 }
 
+// The first R (4 or 8) rows of a 12 x 32 tile, for the last row panel of an m that is not a multiple
+// of 12: reads the same packed A panel (stride 12) and stores rows [0, rows) only, rows <= R.
+template <int R>
+HO_AVX512 __attribute__((always_inline)) inline void micro_rows(i64 kc, const float* a, const float* b, float* c,
+                                                               i64 ldc, i64 rows, float alpha, float beta,
+                                                               const float* bias) {
+  __m512 acc[R][2];
+  for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (i64 p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      const __m512 av = _mm512_set1_ps(a[r]);
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+    }
+    a += 12;
+    b += 32;
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  const __m512 z = _mm512_setzero_ps();
+  const __m512 bias0 = bias ? _mm512_loadu_ps(bias) : z, bias1 = bias ? _mm512_loadu_ps(bias + 16) : z;
+  for (int r = 0; r < R && r < rows; r++) {
+    float* cr = c + r * ldc;
+    __m512 x0 = _mm512_fmadd_ps(va, acc[r][0], bias0), x1 = _mm512_fmadd_ps(va, acc[r][1], bias1);
+    if (beta != 0) {
+      x0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr), x0);
+      x1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr + 16), x1);
+    }
+    _mm512_storeu_ps(cr, x0);
+    _mm512_storeu_ps(cr + 16, x1);
+  }
+}
+
+HO_AVX512 void micro4_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, i64 rows, float alpha,
+                             float beta, const float* bias) {
+  micro_rows<4>(kc, a, b, c, ldc, rows, alpha, beta, bias);
+}
+HO_AVX512 void micro8_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, i64 rows, float alpha,
+                             float beta, const float* bias) {
+  micro_rows<8>(kc, a, b, c, ldc, rows, alpha, beta, bias);
+}
+
+// Up to 8 rows of a 12 x 32 tile with the 4- or 8-row kernel; 9-11 rows are left to the full kernel.
+bool micro_rows_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, i64 rows, float alpha, float beta,
+                       const float* bias) {
+  if (rows <= 4) micro4_avx512(kc, a, b, c, ldc, rows, alpha, beta, bias);
+  else if (rows <= 8) micro8_avx512(kc, a, b, c, ldc, rows, alpha, beta, bias);
+  else return false;
+  return true;
+}
+
 // Independent FMA chains for the peak measurement: 12 accumulators cover FMA latency x throughput
 // (4 cycles x 2 pipes on Zen 3). Returns the number of FMA instructions issued per vector lane group.
 HO_AVX2 i64 fma_chains_avx2(i64 iters, float* sink) {
@@ -272,12 +325,12 @@ const MicroKernel& micro_kernel() {
   static const MicroKernel mk = [] {
 #if HO_X86
     switch (active_isa()) {
-      case Isa::Avx512: return MicroKernel{12, 32, micro_avx512, pack_a_avx2, pack_b_avx2, "avx512 12x32"};
-      case Isa::Avx2: return MicroKernel{6, 16, micro_avx2, pack_a_avx2, pack_b_avx2, "avx2 6x16"};
+      case Isa::Avx512: return MicroKernel{12, 32, micro_avx512, micro_rows_avx512, pack_a_avx2, pack_b_avx2, "avx512 12x32"};
+      case Isa::Avx2: return MicroKernel{6, 16, micro_avx2, nullptr, pack_a_avx2, pack_b_avx2, "avx2 6x16"};
       default: break;
     }
 #endif
-    return MicroKernel{4, 8, micro_generic, pack_a_generic, pack_b_generic, "generic 4x8"};
+    return MicroKernel{4, 8, micro_generic, nullptr, pack_a_generic, pack_b_generic, "generic 4x8"};
   }();
   return mk;
 }
