@@ -59,8 +59,8 @@ const UNDERSTANDING_STREAM = 1, GENERATION_STREAM = 2;
 
 /**
  * Stages of the grounding phase, each a third of it: colour alone, then colour and shape, then every
- * attribute. Each attribute alone is read within ~150 steps; asked all at once from the start they
- * pull apart and the model stays on the answer priors far longer (measured; see options.ts).
+ * attribute. Colour alone is read from the pixels within ~150 steps; several attributes asked from
+ * the start keep the model on the answer priors far longer (measured; see options.ts).
  */
 export const GROUNDING_STAGES: readonly (readonly QuestionType[])[] = [['color'], ['color', 'shape'], ['color', 'shape', 'size', 'motion']];
 
