@@ -3,10 +3,10 @@
  * checkpoint stores; the same index and seed always give the same example).
  *
  * Understanding: a conversation about one video (or, with probability `imageShare`, a one-frame
- * image): 1..maxTurns questions of different types in random order, one per turn (every question
- * type is equally likely, so the six POPE questions of a scene do not crowd out the rest), sometimes
- * followed by a captioning turn. In the grounding phase that opens a run, each draw is instead one
- * attribute question (colour, then shape, then all four; see GROUNDING_STAGES) without caption.
+ * image): 1..maxTurns of its questions in random order, one per turn, sometimes followed by a
+ * captioning turn. Several questions per clip amortise its visual tokens. In the grounding phase that
+ * opens a run, each draw is instead one attribute question (colour, then shape, then all four; see
+ * GROUNDING_STAGES) without caption.
  * Generation: a clip and one of its captions; with probability `dropPrompt` the caption is replaced by
  * the empty prompt, which is what classifier-free guidance's unconditional branch sees.
  */
@@ -45,9 +45,8 @@ export interface ShapesSourceOptions {
   /** probability that a conversation ends with a captioning turn */
   captionShare: number;
   /**
-   * most questions per conversation (the count is uniform in 1..min(maxTurns, question types)). Few
-   * turns keep earlier answers from giving later ones away, which would let the model answer from the
-   * text alone.
+   * most questions per conversation (the count is uniform in 1..maxTurns). Few turns keep earlier
+   * answers from giving later ones away, which would let the model answer from the text alone.
    */
   maxTurns: number;
   /** probability that a generation caption is dropped (classifier-free guidance) */
@@ -95,8 +94,9 @@ export function understandingDraw(index: number, o: ShapesSourceOptions, groundi
     const asked = questionPerType(rng, sample.questions, grounding);
     return { sample, media, turns: (asked.length ? asked : questionPerType(rng, sample.questions)).slice(0, 1).map(ask) };
   }
-  const questions = questionPerType(rng, sample.questions);
-  const turns = questions.slice(0, 1 + Math.floor(u1 * Math.min(o.maxTurns, questions.length))).map(ask);
+  const order = rng.permutation(sample.questions.length);
+  const count = 1 + Math.floor(u1 * Math.min(o.maxTurns, sample.questions.length));
+  const turns = Array.from(order.slice(0, count), (i) => ask(sample.questions[i]));
   if (u2 < o.captionShare) {
     const requests = image ? DESCRIBE_IMAGE_REQUESTS : DESCRIBE_REQUESTS;
     const request = requests[Math.floor(u3 * requests.length)];

@@ -1,4 +1,4 @@
-/** Training draws from the Shapes world: deterministic, balanced over question types, and the grounding stages. */
+/** Training draws from the Shapes world: deterministic, the full mix, and the grounding stages. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { QuestionType, ShapesQuestion } from '../../src/data/index.js';
@@ -32,24 +32,22 @@ it('a grounding draw asks one question of the stage types, without caption, the 
   }
 });
 
-it('a full-mix draw asks at most one question per type, then maybe a caption, and spreads over the types', () => {
-  const counts = new Map<QuestionType, number>();
-  let captions = 0;
+it('a full-mix draw asks 1..maxTurns of the scene questions, then maybe a caption last, the same every time', () => {
+  let captions = 0, turns = 0;
   for (let index = 0; index < 200; index++) {
     const d = understandingDraw(index, source);
     const types = d.turns.map((t) => typeOf(d.sample.questions, t.question));
     const asked = types.filter((t) => t !== undefined);
-    assert.equal(new Set(asked).size, asked.length, `index ${index}: a type asked twice`);
+    assert.ok(asked.length >= 1 && asked.length <= source.maxTurns, `index ${index}: ${asked.length} questions`);
+    for (const t of d.turns.slice(0, asked.length)) assert.equal(d.sample.questions.find((q) => q.question === t.question)?.answer, t.answer);
     if (asked.length < types.length) {
       captions++;
       assert.equal(types.indexOf(undefined), types.length - 1, 'the caption turn comes last');
       assert.ok(d.sample.captions.includes(d.turns[d.turns.length - 1].answer ?? ''));
     }
-    for (const t of asked) counts.set(t!, (counts.get(t!) ?? 0) + 1);
+    turns += asked.length;
     assert.deepEqual(understandingDraw(index, source), d);
   }
   assert.ok(captions > 70 && captions < 130, `${captions} captions in 200 draws at share 0.5`);
-  // Existence has six questions per scene but is asked no more often than the other video types.
-  const existence = counts.get('existence')!, color = counts.get('color')!;
-  assert.ok(existence < 1.3 * color, `existence ${existence} vs color ${color}`);
+  assert.ok(turns / 200 > 3 && turns / 200 < 8, `${turns / 200} questions per draw on average`);
 });
