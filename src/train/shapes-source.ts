@@ -4,12 +4,14 @@
  *
  * Understanding: a conversation about one video (or, with probability `imageShare`, a one-frame
  * image): 1..maxTurns of its questions in random order, one per turn, sometimes followed by a
- * captioning turn. Several questions per clip amortise its visual tokens.
+ * captioning turn. Several questions per clip amortise its visual tokens. In the grounding phase that
+ * opens a run, each draw is instead one attribute question (colour, then shape, then all four; see
+ * GROUNDING_STAGES) without caption.
  * Generation: a clip and one of its captions; with probability `dropPrompt` the caption is replaced by
  * the empty prompt, which is what classifier-free guidance's unconditional branch sees.
  */
 import { shapesSample, type ShapesSample } from '../data/index.js';
-import type { QuestionAnswer } from '../data/index.js';
+import type { QuestionAnswer, QuestionType, ShapesQuestion } from '../data/index.js';
 import { Rng } from '../tensor/index.js';
 
 /** Ways a user asks for a description; the answer is one of the sample's captions. */
@@ -54,22 +56,54 @@ export interface ShapesSourceOptions {
 /** Stream ids keep the understanding and generation draws independent of each other. */
 const UNDERSTANDING_STREAM = 1, GENERATION_STREAM = 2;
 
-/** The understanding example at data index `index` (train split). */
-export function understandingDraw(index: number, o: ShapesSourceOptions): UnderstandingDraw {
+/**
+ * Stages of the grounding phase, each a third of it: colour alone, then colour and shape, then every
+ * attribute. Colour alone is read from the pixels within ~150 steps; several attributes asked from
+ * the start keep the model on the answer priors far longer (measured; see options.ts).
+ */
+export const GROUNDING_STAGES: readonly (readonly QuestionType[])[] = [['color'], ['color', 'shape'], ['color', 'shape', 'size', 'motion']];
+
+/** The grounding stage's question types at `step`, or null once the phase is over. */
+export function groundingTypes(step: number, groundingSteps: number): readonly QuestionType[] | null {
+  if (step >= groundingSteps) return null;
+  return GROUNDING_STAGES[Math.floor((step * GROUNDING_STAGES.length) / groundingSteps)];
+}
+
+/** One question of each type the sample has (a random one where it has several), types in random order. */
+function questionPerType(rng: Rng, questions: readonly ShapesQuestion[], types?: readonly QuestionType[]): ShapesQuestion[] {
+  const byType = new Map<QuestionType, ShapesQuestion[]>();
+  for (const q of questions) if (!types || types.includes(q.type)) byType.set(q.type, [...(byType.get(q.type) ?? []), q]);
+  const groups = [...byType.values()];
+  return Array.from(rng.permutation(groups.length), (g) => groups[g][rng.int(groups[g].length)]);
+}
+
+/**
+ * The understanding example at data index `index` (train split). With `grounding` (the types of a
+ * grounding stage), it is one question of one of those types and no caption (or, in the rare scene
+ * where no object can be named without the attribute asked, e.g. two same-size circles on a still
+ * image asked for colour, one of its other questions).
+ */
+export function understandingDraw(index: number, o: ShapesSourceOptions, grounding: readonly QuestionType[] | null = null): UnderstandingDraw {
   const rng = new Rng(o.seed, UNDERSTANDING_STREAM, index * 4);
   const [u0, u1, u2, u3] = rng.uniform(4);
   const image = u0 < o.imageShare;
   const sample = shapesSample('train', index, { frames: image ? 1 : o.frames, seed: o.seed });
+  const media = image ? 'image' : 'video';
+  const ask = (q: ShapesQuestion): QuestionAnswer => ({ question: q.question, answer: q.answer });
+  if (grounding) {
+    const asked = questionPerType(rng, sample.questions, grounding);
+    return { sample, media, turns: (asked.length ? asked : questionPerType(rng, sample.questions)).slice(0, 1).map(ask) };
+  }
   const order = rng.permutation(sample.questions.length);
   const count = 1 + Math.floor(u1 * Math.min(o.maxTurns, sample.questions.length));
-  const turns: QuestionAnswer[] = order.slice(0, count).map((i) => ({ question: sample.questions[i].question, answer: sample.questions[i].answer }));
+  const turns = Array.from(order.slice(0, count), (i) => ask(sample.questions[i]));
   if (u2 < o.captionShare) {
     const requests = image ? DESCRIBE_IMAGE_REQUESTS : DESCRIBE_REQUESTS;
     const request = requests[Math.floor(u3 * requests.length)];
     // Last, so the caption (which names every attribute) cannot give the answers to the questions away.
     turns.push({ question: request, answer: sample.captions[rng.int(sample.captions.length)] });
   }
-  return { sample, media: image ? 'image' : 'video', turns };
+  return { sample, media, turns };
 }
 
 /** The generation example at data index `index` (train split). */

@@ -2,7 +2,9 @@
  * The unified training loop: each step sums the gradients of `accum` micro-batches, each holding
  * `undBatch` understanding conversations (next-token CE on answers and captions) and `genBatch`
  * generation clips (v-prediction MSE on VAE latents at uniformly drawn CogVideoX timesteps), then
- * clips the global norm and takes one AdamW step at the warmup + cosine learning rate.
+ * clips the global norm and takes one AdamW step at the warmup + cosine learning rate. The first
+ * `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
+ * (shapes-source.ts).
  *
  *   loss = CE_und + genWeight * MSE_gen
  *
@@ -29,7 +31,7 @@ import { appendMetrics, readMetrics, truncateMetrics } from './metrics.js';
 import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions, type TrainOptions } from './options.js';
 import { lineChartSvg } from './plot.js';
 import { Progress } from './progress.js';
-import { generationDraw, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
+import { generationDraw, groundingTypes, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
 export const PLOT_FILE = 'loss.svg';
@@ -143,8 +145,9 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
     let lossUnd = 0, lossGen = 0, tokens = 0;
     for (let micro = 0; micro < o.accum; micro++) {
       if (o.undBatch > 0) {
-        const draws = Array.from({ length: o.undBatch }, (_, k) => understandingDraw(state.undIndex + k, source));
-        state.undIndex += o.undBatch;
+        const grounding = groundingTypes(step, o.groundingSteps), count = grounding ? o.groundingBatch : o.undBatch;
+        const draws = Array.from({ length: count }, (_, k) => understandingDraw(state.undIndex + k, source, grounding));
+        state.undIndex += count;
         lossUnd += tidy(() => {
           const { batch } = understandingBatch(draws, tokenizer, model.config, o.understandingFrames);
           tokens += batch.batch * batch.length;

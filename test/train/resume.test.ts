@@ -1,6 +1,7 @@
 /**
  * A run killed with SIGKILL and resumed with --resume reaches exactly the losses of an uninterrupted
- * run (model, optimiser, RNG and data position all come back), on a small config through the real CLI.
+ * run (model, optimiser, RNG and data position all come back), on a small config through the real CLI,
+ * across the end of the grounding phase.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -35,7 +36,8 @@ before(() => {
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(smallConfig()));
   saveVae(new VideoVae(vaeConfig({ base_channels: 8, norm_groups: 4 }), 1), path.join(dir, 'vae'));
   common = ['--model', path.join(dir, 'config.json'), '--vae', path.join(dir, 'vae'), '--steps', '24', '--und-batch', '2', '--gen-batch', '2',
-    '--frames', '5', '--und-frames', '3', '--warmup', '2', '--checkpoint-every', '5', '--log-every', '1'];
+    '--frames', '5', '--und-frames', '3', '--warmup', '2', '--checkpoint-every', '5', '--log-every', '1',
+    '--grounding-steps', '6', '--grounding-batch', '3'];
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,0 +1,53 @@
+/** Training draws from the Shapes world: deterministic, the full mix, and the grounding stages. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import type { QuestionType, ShapesQuestion } from '../../src/data/index.js';
+import { GROUNDING_STAGES, groundingTypes, understandingDraw, type ShapesSourceOptions } from '../../src/train/shapes-source.js';
+
+const source: ShapesSourceOptions = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1 };
+const typeOf = (questions: readonly ShapesQuestion[], text: string): QuestionType | undefined => questions.find((q) => q.question === text)?.type;
+
+it('grounding stages: colour, then colour and shape, then every attribute, then the full mix', () => {
+  assert.deepEqual(groundingTypes(0, 90), ['color']);
+  assert.deepEqual(groundingTypes(29, 90), ['color']);
+  assert.deepEqual(groundingTypes(30, 90), ['color', 'shape']);
+  assert.deepEqual(groundingTypes(89, 90), ['color', 'shape', 'size', 'motion']);
+  assert.equal(groundingTypes(90, 90), null);
+  assert.equal(groundingTypes(0, 0), null);
+});
+
+it('a grounding draw asks one question of the stage types, without caption, the same every time', () => {
+  for (const stage of GROUNDING_STAGES) {
+    const seen = new Set<QuestionType>();
+    for (let index = 0; index < 400; index++) {
+      const d = understandingDraw(index, source, stage);
+      assert.equal(d.turns.length, 1, `index ${index}`);
+      const type = typeOf(d.sample.questions, d.turns[0].question);
+      const hasStageType = d.sample.questions.some((q) => stage.includes(q.type));
+      assert.ok(type && (stage.includes(type) || !hasStageType), `index ${index}: ${type} not in [${stage.join(', ')}]`);
+      seen.add(type);
+      assert.deepEqual(understandingDraw(index, source, stage), d);
+    }
+    assert.deepEqual([...seen].sort(), [...stage].sort());
+  }
+});
+
+it('a full-mix draw asks 1..maxTurns of the scene questions, then maybe a caption last, the same every time', () => {
+  let captions = 0, turns = 0;
+  for (let index = 0; index < 200; index++) {
+    const d = understandingDraw(index, source);
+    const types = d.turns.map((t) => typeOf(d.sample.questions, t.question));
+    const asked = types.filter((t) => t !== undefined);
+    assert.ok(asked.length >= 1 && asked.length <= source.maxTurns, `index ${index}: ${asked.length} questions`);
+    for (const t of d.turns.slice(0, asked.length)) assert.equal(d.sample.questions.find((q) => q.question === t.question)?.answer, t.answer);
+    if (asked.length < types.length) {
+      captions++;
+      assert.equal(types.indexOf(undefined), types.length - 1, 'the caption turn comes last');
+      assert.ok(d.sample.captions.includes(d.turns[d.turns.length - 1].answer ?? ''));
+    }
+    turns += asked.length;
+    assert.deepEqual(understandingDraw(index, source), d);
+  }
+  assert.ok(captions > 70 && captions < 130, `${captions} captions in 200 draws at share 0.5`);
+  assert.ok(turns / 200 > 3 && turns / 200 < 8, `${turns / 200} questions per draw on average`);
+});
