@@ -1,6 +1,7 @@
 // GEMM driver, BLIS-style: per k block, B's rows are packed into kc x nr panels (shared by all
 // threads), then work units (batch item, block of rows, block of columns) are handed out dynamically;
-// each unit packs its rows of A into mr x kc panels and runs the microkernel over the tiles.
+// each unit packs its rows of A into mr x kc panels and runs the microkernel over the tiles. When
+// the whole packed B is small, it is packed in one go and each unit runs all the k blocks.
 // Products with very few rows or columns (matrix-vector like) take lean unpacked paths (gemv.h).
 #include "gemm.h"
 
@@ -18,6 +19,8 @@ constexpr i64 MC_MAX = 96;
 constexpr i64 NC_MAX = 2048;
 // Packed B for one batch group is capped at this many floats (larger batches are done in groups).
 constexpr i64 kPackedBLimit = 4 << 20;
+// Packed B up to this many floats (1 MiB) is packed whole, and each unit runs all k blocks.
+constexpr i64 kKInside = 256 << 10;
 
 // C = beta C + bias for k == 0 (alpha A B is an empty sum).
 void scale_only(const GemmArgs& g) {
@@ -143,46 +146,54 @@ void gemm(const GemmArgs& g) {
   while (threads > 1 && group * nic * njc % threads != 0 && group * nic * njc < 8 * threads && mpanels / (nic + 1) >= 2) nic++;
 
   // Loop order (BLIS): k block outermost, so the packed kc x n block of B (<= 1 MiB at KC 256, n 1024)
-  // is written once and then read by every row block while it is still in L2.
+  // is written once and then read by every row block while it is still in L2. When all of packed B
+  // is small (kKInside), it is packed at once instead and each unit runs every k block itself: its
+  // C tile stays in its core's cache, and there is one barrier instead of two per k block.
   const i64 kb_size = kcb * npad;  // packed op(B) rows of one k block, one batch item
-  float* bpack = thread_scratch(1).get((shared_b ? 1 : group) * kb_size + kPackSlack);
+  const bool k_inside = nkb > 1 && (shared_b ? 1 : group) * nkb * kb_size <= kKInside;
+  const i64 blocks_packed = k_inside ? nkb : 1;
+  float* bpack = thread_scratch(1).get((shared_b ? 1 : group) * blocks_packed * kb_size + kPackSlack);
   for (i64 t0 = 0; t0 < g.batch; t0 += group) {
     const i64 gb = std::min(group, g.batch - t0);
     const i64 packs = shared_b ? 1 : gb;
-    for (i64 p0 = 0; p0 < k; p0 += kcb) {
-      const i64 kc = std::min(kcb, k - p0);
-      const bool first = p0 == 0;
-      // Phase 1: pack rows p0 .. p0 + kc of op(B) of every batch item in the group, split by (item, panel).
-      const i64 pack_tasks = packs * npanels;
-      const i64 pack_grain = threads == 1 ? pack_tasks : std::max<i64>(1, 64 * 1024 / (kc * NR));
+    for (i64 q0 = 0; q0 < k; q0 += kcb * blocks_packed) {
+      // Phase 1: pack the k blocks of op(B) this pass needs, every batch item in the group, split by (item, block, panel).
+      const i64 pack_tasks = packs * blocks_packed * npanels;
+      const i64 pack_grain = threads == 1 ? pack_tasks : std::max<i64>(1, 64 * 1024 / (kcb * NR));
       parallel_for(pack_tasks, pack_grain, [&](i64 lo, i64 hi) {
         for (i64 task = lo; task < hi;) {
-          const i64 t = task / npanels, jp = task % npanels;
-          const i64 run = std::min(hi - task, npanels - jp);  // consecutive panels of one item
+          const i64 t = task / (blocks_packed * npanels), kb = task / npanels % blocks_packed, jp = task % npanels;
+          const i64 run = std::min(hi - task, npanels - jp);  // consecutive panels of one item and block
+          const i64 p0 = q0 + kb * kcb, kc = std::min(kcb, k - p0);
           const float* src = g.b + (t0 + t) * g.stride_b + p0 * bks + jp * NR * bcs;
-          mk.pack_b(src, bks, bcs, kc, std::min(run * NR, n - jp * NR), static_cast<int>(NR), bpack + t * kb_size + jp * kc * NR);
+          mk.pack_b(src, bks, bcs, kc, std::min(run * NR, n - jp * NR), static_cast<int>(NR),
+                    bpack + (t * blocks_packed + kb) * kb_size + jp * kc * NR);
           task += run;
         }
       });
-      // Phase 2: the units of this k block.
+      // Phase 2: the units, each over the k blocks packed in this pass.
       parallel_items(gb * nic * njc, threads, [&](i64 u) {
         const i64 t = u / (nic * njc), ic = u / njc % nic, jc = u % njc;
         const i64 i0 = mpanels * ic / nic * MR, i1 = std::min(m, mpanels * (ic + 1) / nic * MR);
         const i64 j0 = npanels * jc / njc * NR, j1 = std::min(n, npanels * (jc + 1) / njc * NR);
         if (i0 >= i1 || j0 >= j1) return;
         const float* a = g.a + (t0 + t) * g.stride_a;
-        const float* bblock = bpack + (shared_b ? 0 : t) * kb_size;
         float* c = g.c + (t0 + t) * g.stride_c;
         float* apack = thread_scratch(0).get(round_up(i1 - i0, MR) * kcb + kPackSlack);
-        mk.pack_a(a + i0 * ars + p0 * aks, ars, aks, i1 - i0, kc, static_cast<int>(MR), apack);
-        for (i64 j = j0; j < j1; j += NR) {
-          const float* bp = bblock + (j / NR) * kc * NR;
-          const float* bias = first && g.bias ? g.bias + j : nullptr;
-          if (j + NR < j1)  // bring the next B panel towards L2 while this one is in use
-            for (i64 l = 0; l < kc * NR; l += 16) __builtin_prefetch(bp + kc * NR + l, 0, 2);
-          for (i64 i = i0; i < i1; i += MR) {
-            micro_tile(mk, kc, apack + (i - i0) * kc, bp, c + i * g.ldc + j, g.ldc, std::min(MR, i1 - i),
-                       std::min(NR, j1 - j), g.alpha, first ? g.beta : 1.0f, bias);
+        for (i64 kb = 0; kb < blocks_packed && q0 + kb * kcb < k; kb++) {
+          const i64 p0 = q0 + kb * kcb, kc = std::min(kcb, k - p0);
+          const bool first = p0 == 0;
+          const float* bblock = bpack + ((shared_b ? 0 : t) * blocks_packed + kb) * kb_size;
+          mk.pack_a(a + i0 * ars + p0 * aks, ars, aks, i1 - i0, kc, static_cast<int>(MR), apack);
+          for (i64 j = j0; j < j1; j += NR) {
+            const float* bp = bblock + (j / NR) * kc * NR;
+            const float* bias = first && g.bias ? g.bias + j : nullptr;
+            if (j + NR < j1)  // bring the next B panel towards L2 while this one is in use
+              for (i64 l = 0; l < kc * NR; l += 16) __builtin_prefetch(bp + kc * NR + l, 0, 2);
+            for (i64 i = i0; i < i1; i += MR) {
+              micro_tile(mk, kc, apack + (i - i0) * kc, bp, c + i * g.ldc + j, g.ldc, std::min(MR, i1 - i),
+                         std::min(NR, j1 - j), g.alpha, first ? g.beta : 1.0f, bias);
+            }
           }
         }
       });

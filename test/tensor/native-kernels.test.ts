@@ -111,11 +111,13 @@ function attnInputs(c: AttnCase, seed: number): { args: AttentionArgs; gOut: F32
 describe('native kernels match the js reference', { skip }, () => {
   it('gemm: shapes across tile edges, all transposes, batch strides, beta/alpha/bias, NaN under beta 0', () => {
     const r = rng(1);
-    const shapes: [number, number, number, number][] = [ // m, n, k, batch
+    // m, n, k, batch; [300, 200, 520] and [250, 70, 600, 3] run every k block inside a unit (packed B <= 1 MiB),
+    // [40, 450, 600] the k blocks outermost (packed B over 1 MiB).
+    const shapes: [number, number, number, number][] = [
       [1, 1, 1, 1], [2, 3, 1, 2], [5, 7, 3, 1], [6, 16, 8, 1], [7, 17, 9, 3], [12, 32, 64, 2], [13, 31, 257, 1],
       [4, 300, 70, 2], [1, 129, 513, 1], [3, 40, 100, 3], [97, 61, 300, 1], [150, 45, 31, 1], [300, 200, 520, 1],
       [37, 5, 260, 4], [64, 64, 64, 8], [145, 33, 2, 1], [23, 1, 77, 2], [29, 3, 0, 2], [300, 1, 70, 2], [517, 4, 33, 1],
-      [70, 3, 300, 2], [250, 70, 600, 3], [1030, 40, 270, 1],
+      [70, 3, 300, 2], [250, 70, 600, 3], [1030, 40, 270, 1], [40, 450, 600, 1],
     ];
     for (const [m, n, k, batch] of shapes) {
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
