@@ -39,7 +39,7 @@ export interface TrainOptions {
    * colour and shape, then every attribute (shapes-source.ts). Measured on the tiny preset, single
    * questions, 16 clips per step: colour alone reached 68-75% test accuracy in 150 steps; colour and
    * shape together stayed near chance for 200; the full mix for 300. Shape alone is far slower: on
-   * still single-object images it was at chance for 400 steps and reached 40% after about 1000.
+   * still single-object images it was at chance for 400 steps at lr 5e-4 and near 40% after 1000 at 3e-4.
    * The default run (2200 steps, 450 of them grounding) answers 60% of test colour questions; the
    * previous default (1300 steps, no grounding) answered 18%; scores in assets/model/eval.txt.
    */
