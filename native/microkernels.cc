@@ -180,7 +180,12 @@ HO_AVX2 void pack_b_avx2(const float* src, i64 ks, i64 cs, i64 kc, i64 cols, int
 HO_AVX512 void micro_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, float alpha, float beta,
                             const float* bias) {
   constexpr int MR = 12;
-  for (int r = 0; r < MR; r++) _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+  for (int r = 0; r < MR; r++) {
+    const char* row = reinterpret_cast<const char*>(c + r * ldc);
+    _mm_prefetch(row, _MM_HINT_T0);
+    _mm_prefetch(row + 64, _MM_HINT_T0);
+    _mm_prefetch(row + 127, _MM_HINT_T0);
+  }
   __m512 acc[MR][2];
   for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
 #pragma GCC unroll 2
