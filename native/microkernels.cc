@@ -176,48 +176,9 @@ HO_AVX2 void pack_b_avx2(const float* src, i64 ks, i64 cs, i64 kc, i64 cols, int
   }
 }
 
-// 12 x 32: 24 zmm accumulators acc[r][h]; per k step 2 B loads and 12 broadcasts feed 24 FMAs.
-HO_AVX512 void micro_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, float alpha, float beta,
-                            const float* bias) {
-  constexpr int MR = 12;
-  for (int r = 0; r < MR; r++) {
-    const char* row = reinterpret_cast<const char*>(c + r * ldc);
-    _mm_prefetch(row, _MM_HINT_T0);
-    _mm_prefetch(row + 64, _MM_HINT_T0);
-    _mm_prefetch(row + 127, _MM_HINT_T0);
-  }
-  __m512 acc[MR][2];
-  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-#pragma GCC unroll 2
-  for (i64 p = 0; p < kc; p++) {
-    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-#pragma GCC unroll 12
-    for (int r = 0; r < MR; r++) {
-      const __m512 av = _mm512_set1_ps(a[r]);
-      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-    }
-    a += MR;
-    b += 32;
-  }
-  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-  const bool has_beta = beta != 0;
-  const __m512 z = _mm512_setzero_ps();
-  const __m512 bias0 = bias ? _mm512_loadu_ps(bias) : z, bias1 = bias ? _mm512_loadu_ps(bias + 16) : z;
-  for (int r = 0; r < MR; r++) {
-    float* cr = c + r * ldc;
-    __m512 x0 = _mm512_fmadd_ps(va, acc[r][0], bias0), x1 = _mm512_fmadd_ps(va, acc[r][1], bias1);
-    if (has_beta) {
-      x0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr), x0);
-      x1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(cr + 16), x1);
-    }
-    _mm512_storeu_ps(cr, x0);
-    _mm512_storeu_ps(cr + 16, x1);
-  }
-}
-
-// The first R (4 or 8) rows of a 12 x 32 tile, for the last row panel of an m that is not a multiple
-// of 12: reads the same packed A panel (stride 12) and stores rows [0, rows) only, rows <= R.
+// The first R rows of a 12 x 32 tile from a packed A panel of stride 12: R accumulator pairs acc[r][h];
+// per k step 2 B loads and R broadcasts feed 2R FMAs. Stores rows [0, rows) only, rows <= R. R = 12 is
+// the microkernel; R = 4 and 8 serve the last row panel of an m that is not a multiple of 12.
 template <int R>
 HO_AVX512 __attribute__((always_inline)) inline void micro_rows(i64 kc, const float* a, const float* b, float* c,
                                                                i64 ldc, i64 rows, float alpha, float beta,
@@ -227,7 +188,7 @@ HO_AVX512 __attribute__((always_inline)) inline void micro_rows(i64 kc, const fl
 #pragma GCC unroll 2
   for (i64 p = 0; p < kc; p++) {
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
     for (int r = 0; r < R; r++) {
       const __m512 av = _mm512_set1_ps(a[r]);
       acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
@@ -249,6 +210,18 @@ HO_AVX512 __attribute__((always_inline)) inline void micro_rows(i64 kc, const fl
     _mm512_storeu_ps(cr, x0);
     _mm512_storeu_ps(cr + 16, x1);
   }
+}
+
+// 12 x 32: 24 zmm accumulators, 2 B loads and 12 broadcasts per 24 FMAs.
+HO_AVX512 void micro_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, float alpha, float beta,
+                            const float* bias) {
+  for (int r = 0; r < 12; r++) {  // every line of the C rows (32 floats span two or three)
+    const char* row = reinterpret_cast<const char*>(c + r * ldc);
+    _mm_prefetch(row, _MM_HINT_T0);
+    _mm_prefetch(row + 64, _MM_HINT_T0);
+    _mm_prefetch(row + 127, _MM_HINT_T0);
+  }
+  micro_rows<12>(kc, a, b, c, ldc, 12, alpha, beta, bias);
 }
 
 HO_AVX512 void micro4_avx512(i64 kc, const float* a, const float* b, float* c, i64 ldc, i64 rows, float alpha,
