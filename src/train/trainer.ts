@@ -88,6 +88,15 @@ function writePlot(dir: string): void {
 }
 
 /**
+ * The options a resumed run continues with: the stored ones, the new step count, and for options
+ * added since the checkpoint was written the value that reproduces what it ran with (no grounding
+ * phase) rather than today's default.
+ */
+export function resumedOptions(stored: Partial<TrainOptions>, steps: number): TrainOptions {
+  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, ...stored, steps };
+}
+
+/**
  * Trains into `out`. With `resume`, continues the run there from its checkpoint (its options are kept;
  * `steps` from `options` may extend it). Returns when the run is done or stopped by a non-finite loss.
  */
@@ -97,7 +106,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   if (resume) {
     const loaded = loadTrainCheckpoint(ckptFile);
     model = loaded.model;
-    state = { ...loaded.state, options: { ...DEFAULT_TRAIN_OPTIONS, ...loaded.state.options, steps: options.steps } };
+    state = { ...loaded.state, options: resumedOptions(loaded.state.options, options.steps) };
     restore = loaded.restoreOptimizer;
     truncateMetrics(path.join(out, METRICS_FILE), state.step);
   } else {

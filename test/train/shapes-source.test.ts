@@ -1,8 +1,10 @@
-/** Training draws from the Shapes world: deterministic, the full mix, and the grounding stages. */
+/** Training draws from the Shapes world: deterministic, the full mix, the grounding stages, and resuming across them. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { QuestionType, ShapesQuestion } from '../../src/data/index.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/options.js';
 import { GROUNDING_STAGES, groundingTypes, understandingDraw, type ShapesSourceOptions } from '../../src/train/shapes-source.js';
+import { resumedOptions } from '../../src/train/trainer.js';
 
 const source: ShapesSourceOptions = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1 };
 const typeOf = (questions: readonly ShapesQuestion[], text: string): QuestionType | undefined => questions.find((q) => q.question === text)?.type;
@@ -50,4 +52,12 @@ it('a full-mix draw asks 1..maxTurns of the scene questions, then maybe a captio
   }
   assert.ok(captions > 70 && captions < 130, `${captions} captions in 200 draws at share 0.5`);
   assert.ok(turns / 200 > 3 && turns / 200 < 8, `${turns / 200} questions per draw on average`);
+});
+
+it('a resumed run keeps its stored options; one written before the grounding phase existed resumes without it', () => {
+  const { groundingSteps: _, ...before } = { ...DEFAULT_TRAIN_OPTIONS, steps: 500, lr: 1e-3 };
+  assert.equal(resumedOptions(before, 800).groundingSteps, 0);
+  assert.equal(resumedOptions(before, 800).steps, 800);
+  assert.equal(resumedOptions(before, 800).lr, 1e-3);
+  assert.equal(resumedOptions({ ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 120 }, 800).groundingSteps, 120);
 });
