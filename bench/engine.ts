@@ -58,8 +58,6 @@ export interface Context {
   kernels: Kernels;
   addon: NativeAddon | null;
   threads: number;
-  /** measured all-thread fp32 peak, GFLOP/s (0 if unknown) */
-  peakAll: number;
   /** The peer's records for `--only <workload>` (run once, cached), or null when it cannot run. */
   peer(workload: string): PeerRecord[] | null;
   /** The peer's records for a workload only if it already ran (never starts the peer). */
@@ -159,7 +157,6 @@ export function peakRows(ctx: Context): Row[] {
   const addon = ctx.addon;
   const probe = (t: number) => Math.max(...[0, 1, 2].map(() => addon.peakGflops(t, 300)));
   const one = probe(1), all = probe(ctx.threads);
-  ctx.peakAll = all;
   const engine = `fma-chains-${addon.info().isa}`;
   return [
     { workload: 'peak', shape: 'fp32 FMA, 1 thread', unit: 'GFLOP/s', engine, ours: one, pctPeak: (100 * one) / all },
@@ -397,13 +394,12 @@ export function main(argv: readonly string[]): void {
   if (!addon) note(`native addon unavailable (${'error' in loaded ? loaded.error : ''}); measuring the js backend`);
   const threads = addon && kernels.name === 'native' ? addon.info().threads : 1;
   const peer = makePeer(threads, note);
-  const ctx: Context = { kernels, addon, threads, peakAll: 0, peer: peer.run, peerCached: peer.cached, note };
+  const ctx: Context = { kernels, addon, threads, peer: peer.run, peerCached: peer.cached, note };
   if (!json) {
     console.log(`haploomni engine benchmark — ${cpuModel()}, ${threads} thread(s), backend ${kernels.name}` +
       (addon ? `, ISA ${addon.info().isa} (GEMM microkernel ${addon.info().microkernel})` : ''));
   }
   const rows: Row[] = [];
-  if (!only.includes('peak') && only.includes('matmul') && addon) peakRows(ctx);  // % of peak needs the peak
   for (const w of Object.keys(WORKLOADS)) if (only.includes(w)) rows.push(...WORKLOADS[w](ctx));
   emit(rows, json);
   const why = peer.unavailable();
