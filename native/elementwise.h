@@ -57,9 +57,12 @@ static inline V derivative_v(V x, V y) {
       return 0.5f * vgelu_cdf2(x) + x * kInvSqrt2Pi * vexp_hl(hi, lo);
     }
     case U_GELU_TANH: {
-      // with s = sigmoid(2u) = 0.5 (1 + tanh u): f' = s + 2 x s (1 - s) u'(x)
-      V s = vsigmoid(2.0f * kSqrt2OverPi * (x + 0.044715f * x * x * x));
-      return s + 2.0f * x * s * (1.0f - s) * kSqrt2OverPi * (1.0f + 3.0f * 0.044715f * x * x);
+      // with s = sigmoid(2u) = 0.5 (1 + tanh u): f' = s + 2 x s (1 - s) u'(x), all taken at x capped to
+      // +-10, where the second term is already below 1e-35 (uncapped, x^3 overflows and inf * 0 = NaN).
+      V xc = x > 10.0f ? vset(10.0f) : x;
+      xc = xc < -10.0f ? vset(-10.0f) : xc;
+      V s = vsigmoid(2.0f * kSqrt2OverPi * (xc + 0.044715f * xc * xc * xc));
+      return s + 2.0f * xc * s * (1.0f - s) * kSqrt2OverPi * (1.0f + 3.0f * 0.044715f * xc * xc);
     }
     case U_SIN: return vlibm<fcos>(x);
     default: return -vlibm<fsin>(x);

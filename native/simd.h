@@ -138,9 +138,12 @@ static inline V vexp_hl(V hi, V lo) {
 
 // -x^2 / 2 as hi + lo with hi exact: x^2 = xh^2 + xl (|x| + xh), where xh is |x| cut to 12 mantissa
 // bits (so xh^2 is exact) and xl = |x| - xh is tiny. Rounding x^2 to one float instead would cost
-// ~6e-8 x^2 relative in exp(-x^2 / 2), i.e. 5e-6 at |x| = 9.
+// ~6e-8 x^2 relative in exp(-x^2 / 2), i.e. 5e-6 at |x| = 9. |x| is capped at 16 (exp(-128) is 0 in
+// float): above that xl (|x| + xh) alone would pass exp's clamp and wrap its exponent (-inf / NaN).
 static inline void vhalf_square(V x, V& hi, V& lo) {
-  const V ax = vabs(x), xh = vbits(ibits(ax) & int32_t(0xfffff000)), xl = ax - xh;
+  V ax = vabs(x);
+  ax = ax > 16.0f ? vset(16.0f) : ax;
+  const V xh = vbits(ibits(ax) & int32_t(0xfffff000)), xl = ax - xh;
   hi = -0.5f * (xh * xh);
   lo = -0.5f * (xl * (ax + xh));
 }
