@@ -20,35 +20,50 @@ export interface Disposable {
 }
 
 const POOL_LIMIT_BYTES = 4 * 1024 ** 3;
+/** Free whole buffers by their length (a size class). */
 const pool = new Map<number, Float32Array[]>();
 let pooledBytes = 0;
+/** The arrays `allocate` handed out: only these go back to the pool (never a caller's own array or a view of one). */
+const handedOut = new WeakSet<Float32Array>();
 
-/** A float32 buffer of exactly n elements with unspecified contents (zeroed when fresh). */
+/**
+ * The buffer length serving a request of n floats: n rounded up to a quarter of its power of two
+ * (at least 16), so at most 25% is unused. Exact-size pooling missed on almost every step of a
+ * training run, whose sequence lengths (so tensor sizes) change from batch to batch: the pool filled
+ * up to its limit with sizes never asked for again while every step allocated afresh.
+ */
+export function sizeClass(n: number): number {
+  if (n <= 16) return 16;
+  const step = Math.max(16, 2 ** Math.floor(Math.log2(n)) / 4);
+  return Math.ceil(n / step) * step;
+}
+
+/** A float32 array of exactly n elements (a view at offset 0 of a pooled buffer) with unspecified contents (zeroed when fresh). */
 export function allocate(n: number): Float32Array {
-  const free = pool.get(n);
-  const buf = free?.pop();
-  if (buf) {
-    pooledBytes -= buf.byteLength;
-    return buf;
-  }
-  return new Float32Array(n);
+  if (n === 0) return new Float32Array(0);
+  const size = sizeClass(n);
+  const whole = pool.get(size)?.pop();
+  if (whole) pooledBytes -= whole.byteLength;
+  const buffer = whole ? whole.buffer : new ArrayBuffer(4 * size);
+  const out = new Float32Array(buffer, 0, n);
+  handedOut.add(out);
+  return out;
 }
 
-/** A zero-filled float32 buffer of n elements. */
+/** A zero-filled float32 array of n elements. */
 export function allocateZeros(n: number): Float32Array {
-  const free = pool.get(n);
-  if (free && free.length) return allocate(n).fill(0);
-  return new Float32Array(n);
+  return pool.get(sizeClass(n))?.length ? allocate(n).fill(0) : allocate(n);
 }
 
-/** Returns a buffer to the pool (dropped instead when the pool is full). */
+/** Returns an array `allocate` handed out to the pool (ignored for any other array, and when the pool is full). */
 export function recycle(buf: Float32Array): void {
-  if (buf.byteOffset !== 0 || buf.length !== buf.buffer.byteLength / 4) return; // not a whole allocation
-  if (pooledBytes + buf.byteLength > POOL_LIMIT_BYTES) return;
-  let free = pool.get(buf.length);
-  if (!free) pool.set(buf.length, (free = []));
-  free.push(buf);
-  pooledBytes += buf.byteLength;
+  if (!handedOut.delete(buf)) return;
+  if (pooledBytes + buf.buffer.byteLength > POOL_LIMIT_BYTES) return;
+  const size = buf.buffer.byteLength / 4;
+  let free = pool.get(size);
+  if (!free) pool.set(size, (free = []));
+  free.push(new Float32Array(buf.buffer));
+  pooledBytes += buf.buffer.byteLength;
 }
 
 /** Drops every pooled buffer (for memory measurements and tests). */
