@@ -20,8 +20,8 @@ export interface Disposable {
 }
 
 const POOL_LIMIT_BYTES = 4 * 1024 ** 3;
-/** Free whole buffers by their length (a size class). */
-const pool = new Map<number, Float32Array[]>();
+/** Free buffers by their length in floats (a size class). */
+const pool = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;
 /** The arrays `allocate` handed out: only these go back to the pool (never a caller's own array or a view of one). */
 const handedOut = new WeakSet<Float32Array>();
@@ -32,7 +32,7 @@ const handedOut = new WeakSet<Float32Array>();
  * training run, whose sequence lengths (so tensor sizes) change from batch to batch: the pool filled
  * up to its limit with sizes never asked for again while every step allocated afresh.
  */
-export function sizeClass(n: number): number {
+function sizeClass(n: number): number {
   if (n <= 16) return 16;
   const step = Math.max(16, 2 ** Math.floor(Math.log2(n)) / 4);
   return Math.ceil(n / step) * step;
@@ -42,10 +42,9 @@ export function sizeClass(n: number): number {
 export function allocate(n: number): Float32Array {
   if (n === 0) return new Float32Array(0);
   const size = sizeClass(n);
-  const whole = pool.get(size)?.pop();
-  if (whole) pooledBytes -= whole.byteLength;
-  const buffer = whole ? whole.buffer : new ArrayBuffer(4 * size);
-  const out = new Float32Array(buffer, 0, n);
+  const free = pool.get(size)?.pop();
+  if (free) pooledBytes -= free.byteLength;
+  const out = new Float32Array(free ?? new ArrayBuffer(4 * size), 0, n);
   handedOut.add(out);
   return out;
 }
@@ -58,12 +57,12 @@ export function allocateZeros(n: number): Float32Array {
 /** Returns an array `allocate` handed out to the pool (ignored for any other array, and when the pool is full). */
 export function recycle(buf: Float32Array): void {
   if (!handedOut.delete(buf)) return;
-  if (pooledBytes + buf.buffer.byteLength > POOL_LIMIT_BYTES) return;
-  const size = buf.buffer.byteLength / 4;
-  let free = pool.get(size);
-  if (!free) pool.set(size, (free = []));
-  free.push(new Float32Array(buf.buffer));
-  pooledBytes += buf.buffer.byteLength;
+  const buffer = buf.buffer as ArrayBuffer;
+  if (pooledBytes + buffer.byteLength > POOL_LIMIT_BYTES) return;
+  let free = pool.get(buffer.byteLength / 4);
+  if (!free) pool.set(buffer.byteLength / 4, (free = []));
+  free.push(buffer);
+  pooledBytes += buffer.byteLength;
 }
 
 /** Drops every pooled buffer (for memory measurements and tests). */

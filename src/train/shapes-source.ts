@@ -72,7 +72,12 @@ export function groundingTypes(step: number, groundingSteps: number): readonly Q
 /** One question of each type the sample has (a random one where it has several), types in random order. */
 function questionPerType(rng: Rng, questions: readonly ShapesQuestion[], types?: readonly QuestionType[]): ShapesQuestion[] {
   const byType = new Map<QuestionType, ShapesQuestion[]>();
-  for (const q of questions) if (!types || types.includes(q.type)) byType.set(q.type, [...(byType.get(q.type) ?? []), q]);
+  for (const q of questions) {
+    if (types && !types.includes(q.type)) continue;
+    const group = byType.get(q.type);
+    if (group) group.push(q);
+    else byType.set(q.type, [q]);
+  }
   const groups = [...byType.values()];
   return Array.from(rng.permutation(groups.length), (g) => groups[g][rng.int(groups[g].length)]);
 }
