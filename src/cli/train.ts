@@ -33,9 +33,12 @@ export const TRAIN_SPEC: CommandSpec = {
     'max-turns': { type: 'int', help: 'most questions per understanding conversation', default: D.maxTurns },
     'grounding-steps': { type: 'int', help: 'first steps asking one attribute question per clip, no caption (colour, then shape, then all)', default: D.groundingSteps },
     'grounding-batch': { type: 'int', help: 'understanding clips per micro-batch during the grounding steps', default: D.groundingBatch },
+    'vision-warmup-steps': { type: 'int', help: 'steps of the vision-stem warm-up before step 0 (models with a vision stem; 0 = none)', default: D.visionWarmupSteps },
+    'vision-warmup-batch': { type: 'int', help: 'still images per vision warm-up step', default: D.visionWarmupBatch },
+    'vision-warmup-lr': { type: 'number', help: 'learning rate of the vision warm-up (constant)', default: D.visionWarmupLr },
     frames: { type: 'int', help: 'frames per Shapes clip (1 + 4k)', default: D.frames },
     'und-frames': { type: 'int', help: 'frames a question shows the model (uniformly sampled)', default: D.understandingFrames },
-    train: { type: 'string', help: `comma-separated parameter groups that train (${PARAMETER_GROUPS.join(', ')})`, default: 'all' },
+    train: { type: 'string', help: `comma-separated parameter groups that train (${PARAMETER_GROUPS.join(', ')}), 'all', or 'default' (all but vision_stem, which its warm-up trains)`, default: 'default' },
     seed: { type: 'int', help: 'seed of the weights and every random draw', default: D.seed },
     'data-seed': { type: 'int', help: 'Shapes-world dataset seed', default: D.dataSeed },
     'checkpoint-every': { type: 'int', help: 'steps between checkpoints', default: D.checkpointEvery },
@@ -48,9 +51,10 @@ const NAME = 'haploomni train';
 
 function groupsFrom(spec: string): ParameterGroup[] {
   if (spec === 'all') return [...PARAMETER_GROUPS];
+  if (spec === 'default') return [...D.trainGroups];
   const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
-    if (!(PARAMETER_GROUPS as readonly string[]).includes(n)) throw new UsageError(`${NAME}: --train: unknown group '${n}'; groups: ${PARAMETER_GROUPS.join(', ')} or 'all'`);
+    if (!(PARAMETER_GROUPS as readonly string[]).includes(n)) throw new UsageError(`${NAME}: --train: unknown group '${n}'; groups: ${PARAMETER_GROUPS.join(', ')} 'all' or 'default'`);
   }
   return names as ParameterGroup[];
 }
@@ -76,6 +80,9 @@ function optionsFrom(a: Record<string, string | number | boolean | undefined>): 
     maxTurns: a['max-turns'] as number,
     groundingSteps: a['grounding-steps'] as number,
     groundingBatch: a['grounding-batch'] as number,
+    visionWarmupSteps: a['vision-warmup-steps'] as number,
+    visionWarmupBatch: a['vision-warmup-batch'] as number,
+    visionWarmupLr: a['vision-warmup-lr'] as number,
     frames: a.frames as number,
     understandingFrames: a['und-frames'] as number,
     trainGroups: groupsFrom(a.train as string),

@@ -10,7 +10,7 @@
  * use_qk_norm false).
  *
  * Our own keys (absent from the reference, documented in HaploOmniConfig below): latent_channels,
- * time_embed_dim, feature_prescale, understanding_mask.
+ * time_embed_dim, feature_prescale, understanding_mask, vision_stem.
  *
  * Field names are the JSON keys, so a config reads exactly like the file it came from.
  */
@@ -65,6 +65,11 @@ export interface FeaturePrescaleConfig {
   noise: number;
 }
 
+export interface VisionStemConfig {
+  /** output channels of each 3x3 convolution; len - 1 of them halve the resolution, so 2^(len - 1) must divide patch_size */
+  channels: number[];
+}
+
 export interface HaploOmniConfig {
   model_type: 'HaploOmni';
   vocab_size: number;
@@ -94,6 +99,11 @@ export interface HaploOmniConfig {
   feature_prescale: FeaturePrescaleConfig;
   /** Ours. Understanding attention: 'intended' (§2.1, default) or 'causal' (what the reference runs at batch 1, §2.2). */
   understanding_mask: UnderstandingMaskMode;
+  /**
+   * Ours. A small convolutional side branch of the patch embedding (nn/vision-stem.ts): output channels
+   * of its 3x3 convolutions (the first at stride 1, the rest at stride 2). null = none (the reference).
+   */
+  vision_stem: VisionStemConfig | null;
   /** Any other top-level keys of the file, kept for a faithful round trip. */
   extra: Record<string, unknown>;
 }
@@ -188,6 +198,15 @@ function parsePart(raw: unknown, where: string, top: Json): DecoderPartConfig {
   return part;
 }
 
+function parseVisionStem(raw: unknown): VisionStemConfig | null {
+  if (raw === undefined || raw === null) return null;
+  const channels = isObject(raw) ? raw.channels : undefined;
+  if (!Array.isArray(channels) || channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c < 1)) {
+    throw new ConfigError(`vision_stem: expected null or {channels: [positive integers, ...]}, found ${show(raw)}`);
+  }
+  return { channels: [...channels] as number[] };
+}
+
 function parseConnector(raw: unknown, where: string): ConnectorConfig {
   if (raw === undefined) raw = {};
   if (!isObject(raw)) throw new ConfigError(`${where}: expected an object, found ${show(raw)}`);
@@ -197,7 +216,7 @@ function parseConnector(raw: unknown, where: string): ConnectorConfig {
 const KNOWN_TOP_KEYS = new Set([
   'architectures', 'model_type', 'vocab_size', 'base_config', 'pre_config', 'post_config', 'pre_connector', 'post_connector',
   'image_token_index', 'video_token_index', 'image_aspect_ratio', 'image_grid_pinpoints', 'bos_token_id',
-  'eos_token_id', 'pad_token_id', 'initializer_range', 'latent_channels', 'time_embed_dim', 'feature_prescale',
+  'eos_token_id', 'pad_token_id', 'initializer_range', 'latent_channels', 'time_embed_dim', 'feature_prescale', 'vision_stem',
   'understanding_mask',
 ]);
 /** Base-part keys that the reference mirrors at the top level (they are regenerated on save). */
@@ -253,6 +272,7 @@ export function parseConfig(raw: unknown): HaploOmniConfig {
       noise: num(prescaleRaw, 'noise', 'feature_prescale.', 1),
     },
     understanding_mask: oneOf(raw, 'understanding_mask', '', ['intended', 'causal'] as const, 'intended'),
+    vision_stem: parseVisionStem(raw.vision_stem),
     extra: Object.fromEntries(Object.entries(raw).filter(([k]) => !KNOWN_TOP_KEYS.has(k) && !PART_KEYS.has(k))),
   };
   validateConfig(config);
@@ -282,6 +302,12 @@ export function validateConfig(c: HaploOmniConfig): void {
   for (const [h, w] of c.image_grid_pinpoints) {
     if (h % pre.default_image_size !== 0 || w % pre.default_image_size !== 0) {
       throw new ConfigError(`image_grid_pinpoints: [${h}, ${w}] is not a multiple of the tile size ${pre.default_image_size}`);
+    }
+  }
+  if (c.vision_stem) {
+    const down = 2 ** (c.vision_stem.channels.length - 1);
+    if (c.pre_config.patch_size % down !== 0) {
+      throw new ConfigError(`vision_stem.channels: ${c.vision_stem.channels.length - 1} stride-2 convolutions downsample by ${down}, which does not divide pre_config.patch_size ${c.pre_config.patch_size}`);
     }
   }
   // The CogVideoX 3D sin-cos table splits Dpost into D/4 temporal + 3D/8 + 3D/8 spatial sin/cos pairs.
@@ -319,6 +345,7 @@ export function configToJson(c: HaploOmniConfig): Json {
     time_embed_dim: c.time_embed_dim,
     feature_prescale: { ...c.feature_prescale },
     understanding_mask: c.understanding_mask,
+    ...(c.vision_stem ? { vision_stem: { channels: [...c.vision_stem.channels] } } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Parameter groups, for freezing during the training stages and for reporting sizes:
  *   embeddings       model.embed_tokens
- *   visual_input     model.patch_embed, model.pre_pos_embed, model.image_newline
+ *   vision_stem      model.vision_stem.convs (config vision_stem; warmed up, then frozen by default: train/vision-warmup.ts)
+ *   visual_input     model.patch_embed, model.vision_stem.proj, model.pre_pos_embed, model.image_newline
  *   pre              model.pre_norm + layers [0, P)
  *   pre_connector    model.pre_connector
  *   base             layers [P, P + B) + model.norm
@@ -14,7 +15,7 @@ import type { Tensor } from '../tensor/index.js';
 import { layerRanges, type HaploOmniConfig } from './config.js';
 import type { HaploOmni } from './haploomni.js';
 
-export const PARAMETER_GROUPS = ['embeddings', 'visual_input', 'pre', 'pre_connector', 'base', 'post_connector', 'post', 'lm_head', 'generation_head'] as const;
+export const PARAMETER_GROUPS = ['embeddings', 'vision_stem', 'visual_input', 'pre', 'pre_connector', 'base', 'post_connector', 'post', 'lm_head', 'generation_head'] as const;
 export type ParameterGroup = (typeof PARAMETER_GROUPS)[number];
 
 /** The group of a checkpoint key; throws for a key the model does not have. */
@@ -37,6 +38,7 @@ export function parameterGroup(name: string, config: HaploOmniConfig): Parameter
   switch (sub) {
     case 'embed_tokens': return 'embeddings';
     case 'patch_embed': case 'pre_pos_embed': case 'image_newline': return 'visual_input';
+    case 'vision_stem': return name.split('.')[2] === 'proj' ? 'visual_input' : 'vision_stem';
     case 'pre_norm': return 'pre';
     case 'pre_connector': return 'pre_connector';
     case 'norm': return 'base';

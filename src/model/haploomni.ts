@@ -15,6 +15,7 @@ import { Conv2d, Embedding, LayerNorm, Linear, normalInit, RMSNorm, filled } fro
 import { Module, ModuleList } from '../nn/module.js';
 import { ropeTable } from '../nn/rope.js';
 import { TimestepEmbedding } from '../nn/timestep.js';
+import { VisionStem } from '../nn/vision-stem.js';
 import { keep, ops, Rng, zeros, type Mask, type RopeTable, type Tensor } from '../tensor/index.js';
 import { LATENT_PATCH, layerRanges, patchesPerSide, type DecoderPartConfig, type HaploOmniConfig } from './config.js';
 
@@ -22,6 +23,9 @@ import { LATENT_PATCH, layerRanges, patchesPerSide, type DecoderPartConfig, type
 export type Trace = (name: string, value: Tensor) => void;
 
 export type Part = 'pre' | 'base' | 'post';
+
+/** RNG stream of the vision stem's initial weights (every other parameter draws from stream 0). */
+const VISION_STEM_STREAM = 1;
 
 function blockShape(p: DecoderPartConfig): BlockShape {
   return {
@@ -57,8 +61,11 @@ export class HaploOmniModel extends Module {
   readonly post_norm: LayerNorm;
   readonly post_linear: Linear;
   readonly post_scale: Tensor;
+  /** config vision_stem: convolutional side branch added to patch_embed (ours; none in the reference) */
+  readonly vision_stem: VisionStem | null;
 
-  constructor(c: HaploOmniConfig, rng: Rng) {
+  /** `stemRng` draws the vision stem's weights, so every other parameter gets the same values with or without a stem */
+  constructor(c: HaploOmniConfig, rng: Rng, stemRng: Rng) {
     super();
     const std = c.initializer_range;
     const Dpre = c.pre_config.hidden_size, D = c.base_config.hidden_size, Dpost = c.post_config.hidden_size;
@@ -78,6 +85,7 @@ export class HaploOmniModel extends Module {
     this.post_norm = this.child('post_norm', new LayerNorm(Dpost, 1e-5));
     this.post_linear = this.child('post_linear', new Linear(Dpost, D, true, rng, std));
     this.post_scale = this.param('post_scale', filled(D, 1), [D]);
+    this.vision_stem = c.vision_stem ? this.child('vision_stem', new VisionStem(c.vision_stem.channels, Dpre, c.pre_config.patch_size, stemRng)) : null;
   }
 }
 
@@ -136,11 +144,11 @@ export class HaploOmni extends Module {
 
   constructor(readonly config: HaploOmniConfig, options: HaploOmniOptions = {}) {
     super();
-    const rng = new Rng(options.seed ?? 0);
+    const rng = new Rng(options.seed ?? 0), stemRng = new Rng(options.seed ?? 0, VISION_STEM_STREAM);
     const c = config, std = c.initializer_range;
     const Dpre = c.pre_config.hidden_size, D = c.base_config.hidden_size, Dpost = c.post_config.hidden_size;
     const E = c.time_embed_dim, C = c.latent_channels, p = LATENT_PATCH;
-    this.model = this.child('model', new HaploOmniModel(c, rng));
+    this.model = this.child('model', new HaploOmniModel(c, rng, stemRng));
     this.lm_head = this.child('lm_head', new Linear(D, c.vocab_size, false, rng, std));
     this.time_embedding = this.child('time_embedding', new TimestepEmbedding(Dpost, E, rng, std));
     this.temb_token = this.child('temb_token', new Linear(E, Dpost, true, rng, std));

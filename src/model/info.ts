@@ -35,9 +35,14 @@ export function info(c: HaploOmniConfig): ModelInfo {
   const pre = c.pre_config, base = c.base_config, post = c.post_config;
   const Dpre = pre.hidden_size, D = base.hidden_size, Dpost = post.hidden_size, V = c.vocab_size;
   const E = c.time_embed_dim, C = c.latent_channels, p = LATENT_PATCH, n = patchesPerSide(c);
+  const stem = c.vision_stem?.channels ?? [];
+  // 3x3 convs with bias; the projection: a (patch / 2^(L-1))^2 conv from the last stem width, no bias
+  const stemConvs = stem.reduce((s, ch, i) => s + (i === 0 ? 3 : stem[i - 1]) * ch * 9 + ch, 0);
+  const stemProj = stem.length ? stem[stem.length - 1] * Dpre * (pre.patch_size / 2 ** (stem.length - 1)) ** 2 : 0;
   const groups: Record<ParameterGroup, number> = {
     embeddings: V * Dpre,
-    visual_input: Dpre * 3 * pre.patch_size ** 2 + n * n * Dpre + Dpre,
+    vision_stem: stemConvs,
+    visual_input: Dpre * 3 * pre.patch_size ** 2 + n * n * Dpre + Dpre + stemProj,
     pre: layerNorm(Dpre) + pre.num_hidden_layers * blockParameters(pre),
     pre_connector: connectorParameters(Dpre, D, c.pre_connector),
     base: base.num_hidden_layers * blockParameters(base) + (base.norm_mode === 'layernorm' ? 2 * D : D),

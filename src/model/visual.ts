@@ -3,6 +3,7 @@
  * scattered into the `<image>` / `<video>` placeholder positions of the text embeddings.
  *
  *   tile / frame [3, S, S] --patch_embed (Conv2d, stride = patch, no bias)--> n x n patches, + pre_pos_embed
+ *   (+ vision_stem(pixels) when the config has one: ours, nn/vision-stem.ts)
  *   image: tiles assembled into the anyres grid, unpadded, downsampled above anyres_max, a newline per row
  *   video: every frame's n^2 tokens in order, ONE newline after the last frame
  */
@@ -37,7 +38,8 @@ export function patchTokens(model: HaploOmni, pixels: Tensor): Tensor {
   const m = model.model;
   const [count] = pixels.shape;
   const dim = m.pre_pos_embed.shape[2], n2 = m.pre_pos_embed.shape[1];
-  const conv = m.patch_embed.proj.forward(pixels); // [N, D, n, n]
+  let conv = m.patch_embed.proj.forward(pixels); // [N, D, n, n]
+  if (m.vision_stem) conv = ops.add(conv, m.vision_stem.forward(pixels));
   const tokens = ops.permute(ops.reshape(conv, [count, dim, n2]), [0, 2, 1]);
   return ops.add(tokens, m.pre_pos_embed);
 }

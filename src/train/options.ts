@@ -45,10 +45,18 @@ export interface TrainOptions {
    */
   groundingSteps: number;
   groundingBatch: number;
+  /**
+   * steps, images per step and learning rate of the vision-stem warm-up that runs before step 0 when
+   * the model has a vision stem (train/vision-warmup.ts); 0 steps = none (then train the group
+   * vision_stem, or the stem keeps its random weights)
+   */
+  visionWarmupSteps: number;
+  visionWarmupBatch: number;
+  visionWarmupLr: number;
   /** frames per Shapes clip, and frames a question shows the model */
   frames: number;
   understandingFrames: number;
-  /** parameter groups that train (the rest stay frozen) */
+  /** parameter groups that train (the rest stay frozen; by default all but vision_stem, which its warm-up trains) */
   trainGroups: ParameterGroup[];
   /** seed of the weights and of every random draw; Shapes-world dataset seed */
   seed: number;
@@ -62,7 +70,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
   ssgInit: 'identity',
   vae: null,
-  steps: 2200,
+  steps: 1900,
   undBatch: 6,
   genBatch: 6,
   accum: 1,
@@ -78,9 +86,12 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   maxTurns: 12,
   groundingSteps: 450,
   groundingBatch: 16,
+  visionWarmupSteps: 1200,
+  visionWarmupBatch: 16,
+  visionWarmupLr: 1e-3,
   frames: 9,
   understandingFrames: 5,
-  trainGroups: [...PARAMETER_GROUPS],
+  trainGroups: PARAMETER_GROUPS.filter((g) => g !== 'vision_stem'),
   seed: 0,
   dataSeed: 0,
   checkpointEvery: 100,
@@ -93,11 +104,13 @@ export function validateTrainOptions(o: TrainOptions): void {
   for (const k of ['steps', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames', 'maxTurns'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
   }
-  for (const k of ['undBatch', 'genBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'seed', 'dataSeed'] as const) {
+  for (const k of ['undBatch', 'genBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'visionWarmupSteps', 'seed', 'dataSeed'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 0) bad(`${k} must be a non-negative integer, got ${o[k]}`);
   }
   if (o.undBatch + o.genBatch === 0) bad('undBatch and genBatch are both 0: nothing to train on');
   if (!(o.lr > 0)) bad(`lr must be positive, got ${o.lr}`);
+  if (!(o.visionWarmupLr > 0)) bad(`visionWarmupLr must be positive, got ${o.visionWarmupLr}`);
+  if (!Number.isInteger(o.visionWarmupBatch) || o.visionWarmupBatch < 1) bad(`visionWarmupBatch must be a positive integer, got ${o.visionWarmupBatch}`);
   if (!(o.minLr >= 0 && o.minLr <= o.lr)) bad(`minLr must be in [0, lr], got ${o.minLr}`);
   for (const k of ['weightDecay', 'genWeight'] as const) if (!(o[k] >= 0)) bad(`${k} must be non-negative, got ${o[k]}`);
   if (!(o.maxGradNorm > 0)) bad(`maxGradNorm must be positive, got ${o.maxGradNorm}`);

@@ -4,7 +4,7 @@
  * generation clips (v-prediction MSE on VAE latents at uniformly drawn CogVideoX timesteps), then
  * clips the global norm and takes one AdamW step at the warmup + cosine learning rate. The first
  * `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
- * (shapes-source.ts).
+ * (shapes-source.ts). A model with a vision stem first has it warmed up (vision-warmup.ts).
  *
  *   loss = CE_und + genWeight * MSE_gen
  *
@@ -32,6 +32,7 @@ import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions, type TrainOptions } from '
 import { lineChartSvg } from './plot.js';
 import { Progress } from './progress.js';
 import { generationDraw, groundingTypes, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
+import { warmUpVisionStem } from './vision-warmup.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
 export const PLOT_FILE = 'loss.svg';
@@ -93,7 +94,7 @@ function writePlot(dir: string): void {
  * phase) rather than today's default.
  */
 export function resumedOptions(stored: Partial<TrainOptions>, steps: number): TrainOptions {
-  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, ...stored, steps };
+  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, ...stored, steps };
 }
 
 /**
@@ -113,6 +114,9 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
     validateTrainOptions(options);
     if (existsSync(ckptFile)) throw new Error(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
     model = buildModel(options);
+    if (model.model.vision_stem && options.visionWarmupSteps === 0 && !options.trainGroups.includes('vision_stem')) {
+      throw new Error('the model has a vision stem but neither warms it up (--vision-warmup-steps 0) nor trains it (group vision_stem): it would keep its random weights');
+    }
     state = { step: 0, undIndex: 0, genIndex: 0, elapsed: 0, options };
     mkdirSync(out, { recursive: true });
     writeFileSync(path.join(out, METRICS_FILE), '');
@@ -126,6 +130,19 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
     throw new Error(`the VAE in ${vaeDir} has ${vae.config.latent_channels} latent channels, the model expects ${model.config.latent_channels}`);
   }
 
+  const stem = model.model.vision_stem;
+  const log = hooks.progress === null ? null : hooks.progress ?? process.stderr;
+  const warmUp = !resume && stem !== null && o.visionWarmupSteps > 0;
+  if (warmUp) {
+    const t0 = performance.now();
+    const r = warmUpVisionStem(model, { steps: o.visionWarmupSteps, batch: o.visionWarmupBatch, lr: o.visionWarmupLr, dataSeed: o.dataSeed },
+      (step, loss, acc) => log?.write(`\rvision warm-up ${step}/${o.visionWarmupSteps}: shape loss ${loss.toFixed(3)}, accuracy ${(100 * acc).toFixed(0)}%   `));
+    state.elapsed = (performance.now() - t0) / 1000;
+    log?.write(`\nvision warm-up: ${o.visionWarmupSteps} steps in ${state.elapsed.toFixed(0)} s; last ${Math.min(100, o.visionWarmupSteps)} steps: ` +
+      `shape loss ${r.loss.toFixed(3)}, train accuracy ${(100 * r.accuracy).toFixed(1)}%\n`);
+    appendMetrics(path.join(out, METRICS_FILE), { step: 0, vision_warmup_loss: r.loss, vision_warmup_accuracy: r.accuracy, elapsed: state.elapsed });
+  }
+
   setTrainable(model, PARAMETER_GROUPS, false);
   setTrainable(model, o.trainGroups, true);
   const groups = parameterGroups(model);
@@ -135,8 +152,8 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
 
   const source: ShapesSourceOptions = { seed: o.dataSeed, frames: o.frames, imageShare: o.imageShare, captionShare: o.captionShare, maxTurns: o.maxTurns, dropPrompt: o.dropPrompt };
   const progress = hooks.progress === null ? null : new Progress({ total: o.steps, label: 'train', unit: 'tok', stream: hooks.progress }, state.step);
-  if (hooks.progress !== null) {
-    (hooks.progress ?? process.stderr).write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +
+  if (log) {
+    log.write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +
       `${resume ? `resuming at step ${state.step}` : 'from scratch'} -> ${out}\n`);
   }
   const checkpoint = () => {
@@ -144,6 +161,8 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
     writeModelFolder(out, model, o, vaeDir);
     writePlot(out);
   };
+
+  if (warmUp) checkpoint(); // step 0: a run killed from here on resumes without redoing the warm-up
 
   const sums = { und: 0, gen: 0, n: 0, tokens: 0, startElapsed: state.elapsed };
   const sessionStart = performance.now(), elapsedAtStart = state.elapsed;

@@ -1,7 +1,7 @@
 /**
  * A run killed with SIGKILL and resumed with --resume reaches exactly the losses of an uninterrupted
  * run (model, optimiser, RNG and data position all come back), on a small config through the real CLI,
- * across the end of the grounding phase.
+ * across the end of the grounding phase, after a vision-stem warm-up.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -37,19 +37,20 @@ before(() => {
   saveVae(new VideoVae(vaeConfig({ base_channels: 8, norm_groups: 4 }), 1), path.join(dir, 'vae'));
   common = ['--model', path.join(dir, 'config.json'), '--vae', path.join(dir, 'vae'), '--steps', '24', '--und-batch', '2', '--gen-batch', '2',
     '--frames', '5', '--und-frames', '3', '--warmup', '2', '--checkpoint-every', '5', '--log-every', '1',
-    '--grounding-steps', '6', '--grounding-batch', '3'];
+    '--grounding-steps', '6', '--grounding-batch', '3', '--vision-warmup-steps', '4', '--vision-warmup-batch', '2'];
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'train', ...args], { encoding: 'utf8' });
-const losses = (out: string) => readMetrics(path.join(out, 'metrics.jsonl')).map((r) => [r.step, r.loss_und, r.loss_gen, r.grad_norm]);
+const losses = (out: string) => readMetrics(path.join(out, 'metrics.jsonl')).map((r) => [r.step, r.loss_und, r.loss_gen, r.grad_norm, r.vision_warmup_loss]);
 
 it('a run killed with SIGKILL and resumed gives the losses of an uninterrupted run', async () => {
   const whole = path.join(dir, 'whole'), killed = path.join(dir, 'killed');
   const r = run([...common, '--out', whole]);
   assert.equal(r.status, 0, r.stderr);
   const expected = losses(whole);
-  assert.equal(expected.length, 24);
+  assert.equal(expected.length, 25); // the vision warm-up's record at step 0, then 24 steps
+  assert.ok(Number.isFinite(readMetrics(path.join(whole, 'metrics.jsonl'))[0].vision_warmup_loss));
 
   // Start the same run, kill it hard once it has logged step 8 (checkpoint at 5, later steps lost), resume.
   const child = spawn(process.execPath, [CLI, 'train', ...common, '--out', killed], { stdio: 'ignore' });
@@ -92,6 +93,13 @@ it('rejects impossible options with one line naming the option', () => {
     assert.match(r.stderr, pattern);
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
+});
+
+it('refuses a vision stem that would keep its random weights (no warm-up, group vision_stem frozen)', () => {
+  const r = run([...common, '--vision-warmup-steps', '0', '--out', path.join(dir, 'nostem')]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /vision stem but neither warms it up .* nor trains it/);
+  assert.ok(!existsSync(path.join(dir, 'nostem')), 'nothing is written');
 });
 
 it('stops on a non-finite loss with a clear message and keeps the last good checkpoint', () => {
