@@ -63,7 +63,7 @@ export async function runInfo(argv: string[], io: CommandIO = PROCESS_IO): Promi
       `weights       ${weights.files.join(', ')}: ${Object.entries(weights.dtypes).map(([d, n]) => `${d} (${n} tensors)`).join(', ')}, ${(weights.bytes / 1e6).toFixed(1)} MB`,
       `vocabulary    ${config.vocab_size} tokens, <image> ${config.image_token_index}, <video> ${config.video_token_index}`,
       `pre-decoder   ${part(config.pre_config)}, vision tile ${config.pre_config.default_image_size} px, patch ${config.pre_config.patch_size}` +
-        (config.vision_stem ? `, conv stem ${config.vision_stem.channels.join('-')}` : ''),
+        (config.vision_stem ? `, conv stem ${config.vision_stem.channels.join('-')} (strides ${config.vision_stem.strides.join('-')}) over frames and their differences` : ''),
       `base-decoder  ${part(config.base_config)}`,
       `post-decoder  ${part(config.post_config)}, ${config.latent_channels} latent channels`,
       `masks         understanding: ${config.understanding_mask}; feature pre-scaling ${config.feature_prescale.enabled ? 'on' : 'off'}`,

@@ -34,7 +34,7 @@ export const TRAIN_SPEC: CommandSpec = {
     'grounding-steps': { type: 'int', help: 'first steps asking one attribute question per clip, no caption (colour, then shape, then all)', default: D.groundingSteps },
     'grounding-batch': { type: 'int', help: 'understanding clips per micro-batch during the grounding steps', default: D.groundingBatch },
     'vision-warmup-steps': { type: 'int', help: 'steps of the vision-stem warm-up before step 0 (models with a vision stem; 0 = none)', default: D.visionWarmupSteps },
-    'vision-warmup-batch': { type: 'int', help: 'still images per vision warm-up step', default: D.visionWarmupBatch },
+    'vision-warmup-batch': { type: 'int', help: 'clips (or stills) per vision warm-up step', default: D.visionWarmupBatch },
     'vision-warmup-lr': { type: 'number', help: 'learning rate of the vision warm-up (constant)', default: D.visionWarmupLr },
     frames: { type: 'int', help: 'frames per Shapes clip (1 + 4k)', default: D.frames },
     'und-frames': { type: 'int', help: 'frames a question shows the model (uniformly sampled)', default: D.understandingFrames },

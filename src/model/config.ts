@@ -66,8 +66,10 @@ export interface FeaturePrescaleConfig {
 }
 
 export interface VisionStemConfig {
-  /** output channels of each 3x3 convolution; len - 1 of them halve the resolution, so 2^(len - 1) must divide patch_size */
+  /** output channels of each 3x3 convolution */
   channels: number[];
+  /** stride of each convolution (1 or 2); their product must divide patch_size */
+  strides: number[];
 }
 
 export interface HaploOmniConfig {
@@ -100,8 +102,8 @@ export interface HaploOmniConfig {
   /** Ours. Understanding attention: 'intended' (§2.1, default) or 'causal' (what the reference runs at batch 1, §2.2). */
   understanding_mask: UnderstandingMaskMode;
   /**
-   * Ours. A small convolutional side branch of the patch embedding (nn/vision-stem.ts): output channels
-   * of its 3x3 convolutions (the first at stride 1, the rest at stride 2). null = none (the reference).
+   * Ours. A small convolutional side branch of the patch embedding over each frame and its temporal
+   * difference (nn/vision-stem.ts): its 3x3 convolutions' widths and strides. null = none (the reference).
    */
   vision_stem: VisionStemConfig | null;
   /** Any other top-level keys of the file, kept for a faithful round trip. */
@@ -200,11 +202,13 @@ function parsePart(raw: unknown, where: string, top: Json): DecoderPartConfig {
 
 function parseVisionStem(raw: unknown): VisionStemConfig | null {
   if (raw === undefined || raw === null) return null;
-  const channels = isObject(raw) ? raw.channels : undefined;
-  if (!Array.isArray(channels) || channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c < 1)) {
-    throw new ConfigError(`vision_stem: expected null or {channels: [positive integers, ...]}, found ${show(raw)}`);
+  const channels = isObject(raw) ? raw.channels : undefined, strides = isObject(raw) ? raw.strides : undefined;
+  const expected = 'expected null or {channels: [positive integers], strides: [1 or 2 each, as many]}';
+  if (!Array.isArray(channels) || channels.length === 0 || channels.some((c) => !Number.isInteger(c) || c < 1) ||
+    !Array.isArray(strides) || strides.length !== channels.length || strides.some((s) => s !== 1 && s !== 2)) {
+    throw new ConfigError(`vision_stem: ${expected}, found ${show(raw)}`);
   }
-  return { channels: [...channels] as number[] };
+  return { channels: [...channels] as number[], strides: [...strides] as number[] };
 }
 
 function parseConnector(raw: unknown, where: string): ConnectorConfig {
@@ -305,9 +309,9 @@ export function validateConfig(c: HaploOmniConfig): void {
     }
   }
   if (c.vision_stem) {
-    const down = 2 ** (c.vision_stem.channels.length - 1);
+    const down = c.vision_stem.strides.reduce((a, s) => a * s, 1);
     if (c.pre_config.patch_size % down !== 0) {
-      throw new ConfigError(`vision_stem.channels: ${c.vision_stem.channels.length - 1} stride-2 convolutions downsample by ${down}, which does not divide pre_config.patch_size ${c.pre_config.patch_size}`);
+      throw new ConfigError(`vision_stem.strides: they downsample by ${down}, which does not divide pre_config.patch_size ${c.pre_config.patch_size}`);
     }
   }
   // The CogVideoX 3D sin-cos table splits Dpost into D/4 temporal + 3D/8 + 3D/8 spatial sin/cos pairs.
@@ -345,7 +349,7 @@ export function configToJson(c: HaploOmniConfig): Json {
     time_embed_dim: c.time_embed_dim,
     feature_prescale: { ...c.feature_prescale },
     understanding_mask: c.understanding_mask,
-    ...(c.vision_stem ? { vision_stem: { channels: [...c.vision_stem.channels] } } : {}),
+    ...(c.vision_stem ? { vision_stem: { channels: [...c.vision_stem.channels], strides: [...c.vision_stem.strides] } } : {}),
   };
 }
 

@@ -85,7 +85,7 @@ export class HaploOmniModel extends Module {
     this.post_norm = this.child('post_norm', new LayerNorm(Dpost, 1e-5));
     this.post_linear = this.child('post_linear', new Linear(Dpost, D, true, rng, std));
     this.post_scale = this.param('post_scale', filled(D, 1), [D]);
-    this.vision_stem = c.vision_stem ? this.child('vision_stem', new VisionStem(c.vision_stem.channels, Dpre, c.pre_config.patch_size, stemRng)) : null;
+    this.vision_stem = c.vision_stem ? this.child('vision_stem', new VisionStem(c.vision_stem.channels, c.vision_stem.strides, Dpre, c.pre_config.patch_size, stemRng)) : null;
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ConnectorConfig, DecoderPartConfig, HaploOmniConfig } from './config.js';
 import { LATENT_PATCH, patchesPerSide } from './config.js';
+import { STEM_INPUT_CHANNELS } from '../nn/vision-stem.js';
 import { PARAMETER_GROUPS, type ParameterGroup } from './groups.js';
 
 const linear = (inF: number, outF: number, bias: boolean) => inF * outF + (bias ? outF : 0);
@@ -35,10 +36,11 @@ export function info(c: HaploOmniConfig): ModelInfo {
   const pre = c.pre_config, base = c.base_config, post = c.post_config;
   const Dpre = pre.hidden_size, D = base.hidden_size, Dpost = post.hidden_size, V = c.vocab_size;
   const E = c.time_embed_dim, C = c.latent_channels, p = LATENT_PATCH, n = patchesPerSide(c);
-  const stem = c.vision_stem?.channels ?? [];
-  // 3x3 convs with bias; the projection: a (patch / 2^(L-1))^2 conv from the last stem width, no bias
-  const stemConvs = stem.reduce((s, ch, i) => s + (i === 0 ? 3 : stem[i - 1]) * ch * 9 + ch, 0);
-  const stemProj = stem.length ? stem[stem.length - 1] * Dpre * (pre.patch_size / 2 ** (stem.length - 1)) ** 2 : 0;
+  const stem = c.vision_stem?.channels ?? [], down = (c.vision_stem?.strides ?? []).reduce((a, s) => a * s, 1);
+  // 3x3 convs with bias over 6 input channels (nn/vision-stem.ts) and the last width's shift and scale;
+  // the projection: a (patch / down)^2 conv from the last stem width, no bias
+  const stemConvs = stem.reduce((s, ch, i) => s + (i === 0 ? STEM_INPUT_CHANNELS : stem[i - 1]) * ch * 9 + ch, 0) + 2 * (stem.at(-1) ?? 0);
+  const stemProj = stem.length ? stem[stem.length - 1] * Dpre * (pre.patch_size / down) ** 2 : 0;
   const groups: Record<ParameterGroup, number> = {
     embeddings: V * Dpre,
     vision_stem: stemConvs,

@@ -65,7 +65,7 @@ export const TINY = {
   time_embed_dim: 128, // the reference's 512 is oversized at this width
   feature_prescale: { enabled: false, visual: 1, noise: 1 }, // calibrate with calibrateFeaturePrescale
   understanding_mask: 'intended',
-  vision_stem: { channels: [32, 64, 64] }, // 3x3 convs at 32x32 (stride 1), 16x16, 8x8 -> 2x2 patches onto the 4x4 grid
+  vision_stem: { channels: [32, 64, 64, 64], strides: [1, 2, 2, 1] }, // 3x3 convs over frame + temporal difference at 32x32, 16x16, 8x8, 8x8 (receptive field 17 px) -> 2x2 patches onto the 4x4 grid
   initializer_range: 0.02,
 };
 

@@ -3,11 +3,12 @@
  * scattered into the `<image>` / `<video>` placeholder positions of the text embeddings.
  *
  *   tile / frame [3, S, S] --patch_embed (Conv2d, stride = patch, no bias)--> n x n patches, + pre_pos_embed
- *   (+ vision_stem(pixels) when the config has one: ours, nn/vision-stem.ts)
+ *   (+ vision_stem(frame, temporal difference) when the config has one: ours, nn/vision-stem.ts)
  *   image: tiles assembled into the anyres grid, unpadded, downsampled above anyres_max, a newline per row
  *   video: every frame's n^2 tokens in order, ONE newline after the last frame
  */
 import { resizeBilinear } from '../nn/interpolate.js';
+import { stemInput } from '../nn/vision-stem.js';
 import { ops, type Tensor } from '../tensor/index.js';
 import { patchesPerSide } from './config.js';
 import type { HaploOmni } from './haploomni.js';
@@ -33,13 +34,16 @@ function checkPixels(t: Tensor, S: number, what: string): void {
   }
 }
 
-/** Patch tokens of tiles/frames [N, 3, S, S] -> [N, n^2, Dpre] (row-major patches + pre_pos_embed). */
-export function patchTokens(model: HaploOmni, pixels: Tensor): Tensor {
+/**
+ * Patch tokens of tiles/frames [N, 3, S, S] -> [N, n^2, Dpre] (row-major patches + pre_pos_embed).
+ * `still`: the items are image tiles, not consecutive frames (the vision stem sees no motion).
+ */
+export function patchTokens(model: HaploOmni, pixels: Tensor, still: boolean): Tensor {
   const m = model.model;
   const [count] = pixels.shape;
   const dim = m.pre_pos_embed.shape[2], n2 = m.pre_pos_embed.shape[1];
   let conv = m.patch_embed.proj.forward(pixels); // [N, D, n, n]
-  if (m.vision_stem) conv = ops.add(conv, m.vision_stem.forward(pixels));
+  if (m.vision_stem) conv = ops.add(conv, m.vision_stem.forward(stemInput(pixels, still)));
   const tokens = ops.permute(ops.reshape(conv, [count, dim, n2]), [0, 2, 1]);
   return ops.add(tokens, m.pre_pos_embed);
 }
@@ -53,7 +57,7 @@ export function imageFeatures(model: HaploOmni, image: ImageInput, index = 0): T
   if (image.tiles.shape[0] !== gh * gw) {
     throw new Error(`image ${index}: an image of size [${image.size.join(', ')}] needs a ${gh} x ${gw} anyres grid (${gh * gw} tiles), got ${image.tiles.shape[0]} tiles`);
   }
-  const tokens = patchTokens(model, image.tiles);
+  const tokens = patchTokens(model, image.tiles, true);
   const dim = tokens.shape[2];
   // [gh, gw, n, n, D] -> [gh, n, gw, n, D] -> one (gh n) x (gw n) map
   const grid = ops.reshape(ops.permute(ops.reshape(tokens, [gh, gw, n, n, dim]), [0, 2, 1, 3, 4]), [gh * n, gw * n, dim]);
@@ -68,7 +72,7 @@ export function imageFeatures(model: HaploOmni, image: ImageInput, index = 0): T
 export function videoFeatures(model: HaploOmni, video: VideoInput, index = 0): Tensor {
   const c = model.config, S = c.pre_config.default_image_size;
   checkPixels(video.frames, S, `video ${index}`);
-  const tokens = patchTokens(model, video.frames);
+  const tokens = patchTokens(model, video.frames, false);
   const [frames, n2, dim] = tokens.shape;
   return ops.concat([ops.reshape(tokens, [frames * n2, dim]), ops.reshape(model.model.image_newline, [1, dim])], 0);
 }

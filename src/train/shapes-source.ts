@@ -5,12 +5,12 @@
  * Understanding: a conversation about one video (or, with probability `imageShare`, a one-frame
  * image): 1..maxTurns of its questions in random order, one per turn, sometimes followed by a
  * captioning turn. Several questions per clip amortise its visual tokens. In the grounding phase that
- * opens a run, each draw is instead one attribute question (colour, then shape, then all four; see
- * GROUNDING_STAGES) without caption.
+ * opens a run, each draw is instead one attribute question without caption (of one-object scenes
+ * first; see GROUNDING_STAGES).
  * Generation: a clip and one of its captions; with probability `dropPrompt` the caption is replaced by
  * the empty prompt, which is what classifier-free guidance's unconditional branch sees.
  */
-import { shapesSample, type ShapesSample } from '../data/index.js';
+import { shapesAnnotation, shapesSample, type ShapesSample } from '../data/index.js';
 import type { QuestionAnswer, QuestionType, ShapesQuestion } from '../data/index.js';
 import { Rng } from '../tensor/index.js';
 
@@ -56,15 +56,28 @@ export interface ShapesSourceOptions {
 /** Stream ids keep the understanding and generation draws independent of each other. */
 const UNDERSTANDING_STREAM = 1, GENERATION_STREAM = 2;
 
-/**
- * Stages of the grounding phase, each a third of it: colour alone, then colour and shape, then every
- * attribute. Colour alone is read from the pixels within ~150 steps; several attributes asked from
- * the start keep the model on the answer priors far longer (measured; see options.ts).
- */
-export const GROUNDING_STAGES: readonly (readonly QuestionType[])[] = [['color'], ['color', 'shape'], ['color', 'shape', 'size', 'motion']];
+/** One stage of the grounding phase: the question types asked, and whether scenes hold one object only. */
+export interface GroundingStage {
+  types: readonly QuestionType[];
+  singleObject: boolean;
+}
 
-/** The grounding stage's question types at `step`, or null once the phase is over. */
-export function groundingTypes(step: number, groundingSteps: number): readonly QuestionType[] | null {
+/**
+ * Stages of the grounding phase, a third of it each: colour of the one object of a scene; colour and
+ * shape of an object among several; then any attribute. Measured on the tiny preset with the vision
+ * stem, one question per clip, 16 clips per step: the colour of a lone object is read from the frames
+ * within 100 steps (80%), of an object among several it stays near the answer prior for longer; one
+ * attribute of a lone object alone is learnt in 200 steps (shape 90%, motion 100%), but a stage per
+ * attribute (150 steps each) forgot each one at the switch to the next.
+ */
+export const GROUNDING_STAGES: readonly GroundingStage[] = [
+  { types: ['color'], singleObject: true },
+  { types: ['color', 'shape'], singleObject: false },
+  { types: ['color', 'shape', 'size', 'motion'], singleObject: false },
+];
+
+/** The grounding stage at `step`, or null once the phase is over. */
+export function groundingStage(step: number, groundingSteps: number): GroundingStage | null {
   if (step >= groundingSteps) return null;
   return GROUNDING_STAGES[Math.floor((step * GROUNDING_STAGES.length) / groundingSteps)];
 }
@@ -82,21 +95,33 @@ function questionPerType(rng: Rng, questions: readonly ShapesQuestion[], types?:
   return Array.from(rng.permutation(groups.length), (g) => groups[g][rng.int(groups[g].length)]);
 }
 
+/** Train-split scenes of single-object grounding draws: draw i takes the first one-object scene from SINGLE_BASE + 8i on. */
+const SINGLE_BASE = 3_000_000_000, SINGLE_SPACING = 8;
+
+/** The train-split index of draw `index`'s scene: itself, or for a single-object stage the first one-object scene of its range. */
+function sceneIndex(index: number, singleObject: boolean, o: ShapesSourceOptions): number {
+  if (!singleObject) return index;
+  // 1 scene in 3 holds one object; a range of 8 has none with probability (2/3)^8 = 4%, then the search goes on past it
+  for (let i = SINGLE_BASE + SINGLE_SPACING * index; ; i++) {
+    if (shapesAnnotation('train', i, { frames: 1, seed: o.seed }).scene.objects.length === 1) return i;
+  }
+}
+
 /**
- * The understanding example at data index `index` (train split). With `grounding` (the types of a
- * grounding stage), it is one question of one of those types and no caption (or, in the rare scene
- * where no object can be named without the attribute asked, e.g. two same-size circles on a still
- * image asked for colour, one of its other questions).
+ * The understanding example at data index `index` (train split). With `grounding` (a grounding
+ * stage), it is one question of one of the stage's types and no caption (or, in the rare scene where
+ * no object can be named without the attribute asked, e.g. two same-size circles on a still image
+ * asked for colour, or a motion stage's still image, one of its other questions).
  */
-export function understandingDraw(index: number, o: ShapesSourceOptions, grounding: readonly QuestionType[] | null = null): UnderstandingDraw {
+export function understandingDraw(index: number, o: ShapesSourceOptions, grounding: GroundingStage | null = null): UnderstandingDraw {
   const rng = new Rng(o.seed, UNDERSTANDING_STREAM, index * 4);
   const [u0, u1, u2, u3] = rng.uniform(4);
   const image = u0 < o.imageShare;
-  const sample = shapesSample('train', index, { frames: image ? 1 : o.frames, seed: o.seed });
+  const sample = shapesSample('train', sceneIndex(index, grounding?.singleObject ?? false, o), { frames: image ? 1 : o.frames, seed: o.seed });
   const media = image ? 'image' : 'video';
   const ask = (q: ShapesQuestion): QuestionAnswer => ({ question: q.question, answer: q.answer });
   if (grounding) {
-    const asked = questionPerType(rng, sample.questions, grounding);
+    const asked = questionPerType(rng, sample.questions, grounding.types);
     return { sample, media, turns: (asked.length ? asked : questionPerType(rng, sample.questions)).slice(0, 1).map(ask) };
   }
   const order = rng.permutation(sample.questions.length);

@@ -31,7 +31,7 @@ import { appendMetrics, readMetrics, truncateMetrics } from './metrics.js';
 import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions, type TrainOptions } from './options.js';
 import { lineChartSvg } from './plot.js';
 import { Progress } from './progress.js';
-import { generationDraw, groundingTypes, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
+import { generationDraw, groundingStage, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
 import { warmUpVisionStem } from './vision-warmup.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -135,12 +135,15 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   const warmUp = !resume && stem !== null && o.visionWarmupSteps > 0;
   if (warmUp) {
     const t0 = performance.now();
-    const r = warmUpVisionStem(model, { steps: o.visionWarmupSteps, batch: o.visionWarmupBatch, lr: o.visionWarmupLr, dataSeed: o.dataSeed },
-      (step, loss, acc) => log?.write(`\rvision warm-up ${step}/${o.visionWarmupSteps}: shape loss ${loss.toFixed(3)}, accuracy ${(100 * acc).toFixed(0)}%   `));
+    const r = warmUpVisionStem(model, {
+      steps: o.visionWarmupSteps, batch: o.visionWarmupBatch, lr: o.visionWarmupLr, dataSeed: o.dataSeed,
+      frames: o.frames, understandingFrames: o.understandingFrames, imageShare: o.imageShare,
+    }, (step, loss) => log?.write(`\rvision warm-up ${step}/${o.visionWarmupSteps}: loss ${loss.toFixed(3)}   `));
     state.elapsed = (performance.now() - t0) / 1000;
+    const acc = Object.entries(r.accuracy).map(([k, v]) => `${k} ${(100 * v).toFixed(1)}%`).join(', ');
     log?.write(`\nvision warm-up: ${o.visionWarmupSteps} steps in ${state.elapsed.toFixed(0)} s; last ${Math.min(100, o.visionWarmupSteps)} steps: ` +
-      `shape loss ${r.loss.toFixed(3)}, train accuracy ${(100 * r.accuracy).toFixed(1)}%\n`);
-    appendMetrics(path.join(out, METRICS_FILE), { step: 0, vision_warmup_loss: r.loss, vision_warmup_accuracy: r.accuracy, elapsed: state.elapsed });
+      `loss ${r.loss.toFixed(3)}, object cells right: ${acc}\n`);
+    appendMetrics(path.join(out, METRICS_FILE), { step: 0, vision_warmup_loss: r.loss, ...Object.fromEntries(Object.entries(r.accuracy).map(([k, v]) => [`vision_warmup_${k}`, v])), elapsed: state.elapsed });
   }
 
   setTrainable(model, PARAMETER_GROUPS, false);
@@ -173,7 +176,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
     let lossUnd = 0, lossGen = 0, tokens = 0;
     for (let micro = 0; micro < o.accum; micro++) {
       if (o.undBatch > 0) {
-        const grounding = groundingTypes(step, o.groundingSteps), count = grounding ? o.groundingBatch : o.undBatch;
+        const grounding = groundingStage(step, o.groundingSteps), count = grounding ? o.groundingBatch : o.undBatch;
         const draws = Array.from({ length: count }, (_, k) => understandingDraw(state.undIndex + k, source, grounding));
         state.undIndex += count;
         lossUnd += tidy(() => {

@@ -71,7 +71,7 @@ test('image features: grid assembly, bilinear anyres_max downsample (2x2 block m
     const feats = imageFeatures(model, { tiles, size: [16, 16] });
     assert.deepEqual(feats.shape, [6, 16]);
     // The assembled 4x4 map: tile (ty, tx), patch (py, px) -> map[2 ty + py][2 tx + px].
-    const tok = patchTokens(model, tiles).data; // [4, 4, 16]
+    const tok = patchTokens(model, tiles, true).data; // [4, 4, 16]
     const map = (r: number, c: number, d: number) => tok[((Math.floor(r / 2) * 2 + Math.floor(c / 2)) * 4 + (r % 2) * 2 + (c % 2)) * 16 + d];
     for (let r = 0; r < 2; r++) for (let c = 0; c < 3; c++) for (let d = 0; d < 16; d++) {
       const got = feats.data[(r * 3 + c) * 16 + d];

@@ -3,34 +3,39 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { QuestionType, ShapesQuestion } from '../../src/data/index.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/options.js';
-import { GROUNDING_STAGES, groundingTypes, understandingDraw, type ShapesSourceOptions } from '../../src/train/shapes-source.js';
+import { GROUNDING_STAGES, groundingStage, understandingDraw, type ShapesSourceOptions } from '../../src/train/shapes-source.js';
 import { resumedOptions } from '../../src/train/trainer.js';
 
 const source: ShapesSourceOptions = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1 };
 const typeOf = (questions: readonly ShapesQuestion[], text: string): QuestionType | undefined => questions.find((q) => q.question === text)?.type;
 
-it('grounding stages: colour, then colour and shape, then every attribute, then the full mix', () => {
-  assert.deepEqual(groundingTypes(0, 90), ['color']);
-  assert.deepEqual(groundingTypes(29, 90), ['color']);
-  assert.deepEqual(groundingTypes(30, 90), ['color', 'shape']);
-  assert.deepEqual(groundingTypes(89, 90), ['color', 'shape', 'size', 'motion']);
-  assert.equal(groundingTypes(90, 90), null);
-  assert.equal(groundingTypes(0, 0), null);
+it('grounding stages: colour of a lone object, then colour and shape, then every attribute, then the full mix', () => {
+  const at = (step: number) => groundingStage(step, 90);
+  assert.deepEqual(at(0), { types: ['color'], singleObject: true });
+  assert.deepEqual(at(29), { types: ['color'], singleObject: true });
+  assert.deepEqual(at(30), { types: ['color', 'shape'], singleObject: false });
+  assert.deepEqual(at(89), { types: ['color', 'shape', 'size', 'motion'], singleObject: false });
+  assert.equal(at(90), null);
+  assert.equal(groundingStage(0, 0), null);
 });
 
-it('a grounding draw asks one question of the stage types, without caption, the same every time', () => {
+it('a grounding draw asks one question of the stage types, without caption, about a one-object scene where the stage says so, the same every time', () => {
   for (const stage of GROUNDING_STAGES) {
-    const seen = new Set<QuestionType>();
-    for (let index = 0; index < 400; index++) {
+    const seen = new Set<QuestionType>(), scenes = new Set<string>(), objects = new Set<number>();
+    for (let index = 0; index < 300; index++) {
       const d = understandingDraw(index, source, stage);
       assert.equal(d.turns.length, 1, `index ${index}`);
       const type = typeOf(d.sample.questions, d.turns[0].question);
-      const hasStageType = d.sample.questions.some((q) => stage.includes(q.type));
-      assert.ok(type && (stage.includes(type) || !hasStageType), `index ${index}: ${type} not in [${stage.join(', ')}]`);
+      const hasStageType = d.sample.questions.some((q) => stage.types.includes(q.type));
+      assert.ok(type && (stage.types.includes(type) || !hasStageType), `index ${index}: ${type} not in [${stage.types.join(', ')}]`);
       seen.add(type);
+      objects.add(d.sample.scene.objects.length);
+      scenes.add(d.sample.id);
       assert.deepEqual(understandingDraw(index, source, stage), d);
     }
-    assert.deepEqual([...seen].sort(), [...stage].sort());
+    for (const t of stage.types) assert.ok(seen.has(t), `${t} asked`);
+    assert.deepEqual([...objects].sort(), stage.singleObject ? [1] : [1, 2, 3]);
+    assert.ok(scenes.size >= 290, `${scenes.size} distinct scenes in 300 draws`);
   }
 });
 
