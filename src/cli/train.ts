@@ -31,7 +31,7 @@ export const TRAIN_SPEC: CommandSpec = {
     'image-share': { type: 'number', help: 'share of understanding examples that are still images', default: D.imageShare },
     'caption-share': { type: 'number', help: 'share of conversations that end with a captioning turn', default: D.captionShare },
     'max-turns': { type: 'int', help: 'most questions per understanding conversation', default: D.maxTurns },
-    'grounding-steps': { type: 'int', help: 'first steps asking one attribute question per clip, no caption (colour, then shape, then all)', default: D.groundingSteps },
+    'grounding-steps': { type: 'int', help: 'first steps asking one attribute question per clip, no caption (of lone objects, then of any)', default: D.groundingSteps },
     'grounding-batch': { type: 'int', help: 'understanding clips per micro-batch during the grounding steps', default: D.groundingBatch },
     'vision-warmup-steps': { type: 'int', help: 'steps of the vision-stem warm-up before step 0 (models with a vision stem; 0 = none)', default: D.visionWarmupSteps },
     'vision-warmup-batch': { type: 'int', help: 'clips (or stills) per vision warm-up step', default: D.visionWarmupBatch },

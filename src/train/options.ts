@@ -35,10 +35,9 @@ export interface TrainOptions {
   maxTurns: number;
   /**
    * first steps of the run that ask one attribute question per clip, no caption, `groundingBatch`
-   * clips per micro-batch (a short conversation costs about a third of a full one): colour of a lone
-   * object, then colour and shape, then every attribute (GROUNDING_STAGES in shapes-source.ts, with
-   * what was measured). Several attributes asked from the start keep the model on the answer priors
-   * for hundreds of steps.
+   * clips per micro-batch (a short conversation costs about a third of a full one): every attribute
+   * of lone objects, then of objects among several (GROUNDING_STAGES in shapes-source.ts, with what
+   * was measured).
    */
   groundingSteps: number;
   groundingBatch: number;
@@ -82,7 +81,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   imageShare: 0.15,
   captionShare: 0.5,
   maxTurns: 12,
-  groundingSteps: 450,
+  groundingSteps: 600,
   groundingBatch: 16,
   visionWarmupSteps: 1200,
   visionWarmupBatch: 8,

@@ -9,12 +9,13 @@ import { resumedOptions } from '../../src/train/trainer.js';
 const source: ShapesSourceOptions = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1 };
 const typeOf = (questions: readonly ShapesQuestion[], text: string): QuestionType | undefined => questions.find((q) => q.question === text)?.type;
 
-it('grounding stages: colour of a lone object, then colour and shape, then every attribute, then the full mix', () => {
+it('grounding stages: every attribute of a lone object, then of an object among several, then the full mix', () => {
   const at = (step: number) => groundingStage(step, 90);
-  assert.deepEqual(at(0), { types: ['color'], singleObject: true });
-  assert.deepEqual(at(29), { types: ['color'], singleObject: true });
-  assert.deepEqual(at(30), { types: ['color', 'shape'], singleObject: false });
-  assert.deepEqual(at(89), { types: ['color', 'shape', 'size', 'motion'], singleObject: false });
+  const all = ['color', 'shape', 'size', 'motion'];
+  assert.deepEqual(at(0), { types: all, singleObject: true });
+  assert.deepEqual(at(44), { types: all, singleObject: true });
+  assert.deepEqual(at(45), { types: all, singleObject: false });
+  assert.deepEqual(at(89), { types: all, singleObject: false });
   assert.equal(at(90), null);
   assert.equal(groundingStage(0, 0), null);
 });
