@@ -67,7 +67,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
   ssgInit: 'identity',
   vae: null,
-  steps: 2200,
+  steps: 2700,
   undBatch: 6,
   genBatch: 6,
   accum: 1,
