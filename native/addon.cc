@@ -555,6 +555,146 @@ napi_value RmsNormBackward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// ssgSwitch(u, w, b, s, rows, cols)
+napi_value SsgSwitch(napi_env env, napi_callback_info info) {
+  Args x(env, info, "ssgSwitch", 6);
+  auto u = x.f32(0, "u");
+  auto w = x.f32(1, "w");
+  auto b = x.f32(2, "b");
+  auto s = x.f32(3, "s");
+  const i64 rows = x.integer(4, "rows"), cols = x.integer(5, "cols");
+  x.needs_len(u, "u", rows * cols);
+  x.needs_len(w, "w", 2 * cols);
+  x.needs_len(b, "b", 2);
+  x.needs_len(s, "s", rows);
+  if (!x.ok()) return nullptr;
+  simd().ssg_switch(u.p, w.p, b.p, s.p, rows, cols);
+  return undefined(env);
+}
+
+// ssgSwitchBackward(u, w, s, gs, gu, gw, gb, rows, cols)
+napi_value SsgSwitchBackward(napi_env env, napi_callback_info info) {
+  Args x(env, info, "ssgSwitchBackward", 9);
+  auto u = x.f32(0, "u");
+  auto w = x.f32(1, "w");
+  auto s = x.f32(2, "s");
+  auto gs = x.f32(3, "gs");
+  auto gu = x.f32(4, "gu");
+  auto gw = x.f32(5, "gw");
+  auto gb = x.f32(6, "gb");
+  const i64 rows = x.integer(7, "rows"), cols = x.integer(8, "cols");
+  x.needs_len(u, "u", rows * cols);
+  x.needs_len(w, "w", 2 * cols);
+  x.needs_len(s, "s", rows);
+  x.needs_len(gs, "gs", rows);
+  x.needs_len(gu, "gu", rows * cols);
+  x.needs_len(gw, "gw", 2 * cols);
+  x.needs_len(gb, "gb", 2);
+  if (!x.ok()) return nullptr;
+  simd().ssg_switch_backward(u.p, w.p, s.p, gs.p, gu.p, gw.p, gb.p, rows, cols);
+  return undefined(env);
+}
+
+// ssgModulate(y, weight, s, lat, cond, out, rows, cols)
+napi_value SsgModulate(napi_env env, napi_callback_info info) {
+  Args x(env, info, "ssgModulate", 8);
+  auto y = x.f32(0, "y");
+  auto w = x.f32(1, "weight", true);
+  auto s = x.f32(2, "s");
+  auto lat = x.f32(3, "lat");
+  auto cond = x.f32(4, "cond");
+  auto out = x.f32(5, "out");
+  const i64 rows = x.integer(6, "rows"), cols = x.integer(7, "cols");
+  x.needs_len(y, "y", rows * cols);
+  if (w.p) x.needs_len(w, "weight", cols);
+  x.needs_len(s, "s", rows);
+  x.needs_len(lat, "lat", 3 * cols);
+  x.needs_len(cond, "cond", 3 * cols);
+  x.needs_len(out, "out", rows * cols);
+  if (!x.ok()) return nullptr;
+  simd().ssg_modulate(y.p, w.p, s.p, lat.p, cond.p, out.p, rows, cols);
+  return undefined(env);
+}
+
+// ssgModulateBackward(y, weight, s, lat, cond, g, gy, gWeight, gs, gLat, gCond, rows, cols)
+napi_value SsgModulateBackward(napi_env env, napi_callback_info info) {
+  Args x(env, info, "ssgModulateBackward", 13);
+  auto y = x.f32(0, "y");
+  auto w = x.f32(1, "weight", true);
+  auto s = x.f32(2, "s");
+  auto lat = x.f32(3, "lat");
+  auto cond = x.f32(4, "cond");
+  auto g = x.f32(5, "g");
+  auto gy = x.f32(6, "gy");
+  auto gw = x.f32(7, "gWeight", true);
+  auto gs = x.f32(8, "gs");
+  auto glat = x.f32(9, "gLat");
+  auto gcond = x.f32(10, "gCond");
+  const i64 rows = x.integer(11, "rows"), cols = x.integer(12, "cols");
+  x.needs_len(y, "y", rows * cols);
+  if (w.p) x.needs_len(w, "weight", cols);
+  x.needs_len(s, "s", rows);
+  x.needs_len(lat, "lat", 3 * cols);
+  x.needs_len(cond, "cond", 3 * cols);
+  x.needs_len(g, "g", rows * cols);
+  x.needs_len(gy, "gy", rows * cols);
+  if (gw.p) x.needs_len(gw, "gWeight", cols);
+  x.needs_len(gs, "gs", rows);
+  x.needs_len(glat, "gLat", 3 * cols);
+  x.needs_len(gcond, "gCond", 3 * cols);
+  if (!x.ok()) return nullptr;
+  simd().ssg_modulate_backward(y.p, w.p, s.p, lat.p, cond.p, g.p, gy.p, gw.p, gs.p, glat.p, gcond.p, rows, cols);
+  return undefined(env);
+}
+
+// ssgGatedAdd(x, f, s, lat, cond, out, rows, cols)
+napi_value SsgGatedAdd(napi_env env, napi_callback_info info) {
+  Args x(env, info, "ssgGatedAdd", 8);
+  auto in = x.f32(0, "x");
+  auto f = x.f32(1, "f");
+  auto s = x.f32(2, "s");
+  auto lat = x.f32(3, "lat");
+  auto cond = x.f32(4, "cond");
+  auto out = x.f32(5, "out");
+  const i64 rows = x.integer(6, "rows"), cols = x.integer(7, "cols");
+  x.needs_len(in, "x", rows * cols);
+  x.needs_len(f, "f", rows * cols);
+  x.needs_len(s, "s", rows);
+  x.needs_len(lat, "lat", 3 * cols);
+  x.needs_len(cond, "cond", 3 * cols);
+  x.needs_len(out, "out", rows * cols);
+  if (!x.ok()) return nullptr;
+  simd().ssg_gated_add(in.p, f.p, s.p, lat.p, cond.p, out.p, rows, cols);
+  return undefined(env);
+}
+
+// ssgGatedAddBackward(f, s, lat, cond, g, gf, gs, gLat, gCond, rows, cols)
+napi_value SsgGatedAddBackward(napi_env env, napi_callback_info info) {
+  Args x(env, info, "ssgGatedAddBackward", 11);
+  auto f = x.f32(0, "f");
+  auto s = x.f32(1, "s");
+  auto lat = x.f32(2, "lat");
+  auto cond = x.f32(3, "cond");
+  auto g = x.f32(4, "g");
+  auto gf = x.f32(5, "gf");
+  auto gs = x.f32(6, "gs");
+  auto glat = x.f32(7, "gLat");
+  auto gcond = x.f32(8, "gCond");
+  const i64 rows = x.integer(9, "rows"), cols = x.integer(10, "cols");
+  x.needs_len(f, "f", rows * cols);
+  x.needs_len(s, "s", rows);
+  x.needs_len(lat, "lat", 3 * cols);
+  x.needs_len(cond, "cond", 3 * cols);
+  x.needs_len(g, "g", rows * cols);
+  x.needs_len(gf, "gf", rows * cols);
+  x.needs_len(gs, "gs", rows);
+  x.needs_len(glat, "gLat", 3 * cols);
+  x.needs_len(gcond, "gCond", 3 * cols);
+  if (!x.ok()) return nullptr;
+  simd().ssg_gated_add_backward(f.p, s.p, lat.p, cond.p, g.p, gf.p, gs.p, glat.p, gcond.p, rows, cols);
+  return undefined(env);
+}
+
 // The 13 leading arguments shared by attention and attentionBackward:
 // batch, heads, kvHeads, tq, tk, kvStride, dim, scale, q, k, v, mask, maskBatch
 bool attn_args(Args& x, AttnArgs& a) {
@@ -770,6 +910,9 @@ napi_value Init(napi_env env, napi_value exports) {
       HO_FN("softmaxBackward", SoftmaxBackward), HO_FN("crossEntropy", CrossEntropy),
       HO_FN("crossEntropyBackward", CrossEntropyBackward), HO_FN("layerNorm", LayerNorm),
       HO_FN("layerNormBackward", LayerNormBackward), HO_FN("rmsNorm", RmsNorm), HO_FN("rmsNormBackward", RmsNormBackward),
+      HO_FN("ssgSwitch", SsgSwitch), HO_FN("ssgSwitchBackward", SsgSwitchBackward), HO_FN("ssgModulate", SsgModulate),
+      HO_FN("ssgModulateBackward", SsgModulateBackward), HO_FN("ssgGatedAdd", SsgGatedAdd),
+      HO_FN("ssgGatedAddBackward", SsgGatedAddBackward),
       HO_FN("attention", Attention), HO_FN("attentionBackward", AttentionBackward), HO_FN("rope", Rope),
       HO_FN("im2col", Im2col), HO_FN("col2im", Col2im), HO_FN("adamw", Adamw), HO_FN("peakGflops", PeakGflops),
       HO_FN("setThreads", SetThreads), HO_FN("info", Info),

@@ -38,6 +38,18 @@ struct SimdKernels {
   void (*rms_norm)(const float* x, const float* w, float* out, float* rstd, i64 rows, i64 cols, float eps);
   void (*rms_norm_backward)(const float* x, const float* w, const float* rstd, const float* gy, float* gx, float* gw,
                             i64 rows, i64 cols);
+  void (*ssg_switch)(const float* u, const float* w, const float* b, float* s, i64 rows, i64 cols);
+  void (*ssg_switch_backward)(const float* u, const float* w, const float* s, const float* gs, float* gu, float* gw,
+                              float* gb, i64 rows, i64 cols);
+  void (*ssg_modulate)(const float* y, const float* w, const float* s, const float* lat, const float* cond, float* out,
+                       i64 rows, i64 cols);
+  void (*ssg_modulate_backward)(const float* y, const float* w, const float* s, const float* lat, const float* cond,
+                                const float* g, float* gy, float* gw, float* gs, float* glat, float* gcond, i64 rows,
+                                i64 cols);
+  void (*ssg_gated_add)(const float* x, const float* f, const float* s, const float* lat, const float* cond, float* out,
+                        i64 rows, i64 cols);
+  void (*ssg_gated_add_backward)(const float* f, const float* s, const float* lat, const float* cond, const float* g,
+                                 float* gf, float* gs, float* glat, float* gcond, i64 rows, i64 cols);
   void (*attention)(const AttnArgs& a, float* out, float* lse);
   void (*attention_backward)(const AttnArgs& a, const float* out, const float* lse, const float* gout, float* gq,
                              float* gk, float* gv);

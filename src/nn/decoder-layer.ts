@@ -4,7 +4,7 @@
  *   (h, g2) = post_attention_layernorm(x);  x = x + g2 * mlp(h)
  * with multimodal (SSG) norms returning the residual gate alongside the normalised input.
  */
-import { ops, type Rng, type Tensor } from '../tensor/index.js';
+import type { Rng, Tensor } from '../tensor/index.js';
 import type { HiddenAct } from './activation.js';
 import { SelfAttention, type AttentionContext } from './attention.js';
 import { GatedMLP } from './mlp.js';
@@ -42,8 +42,8 @@ export class DecoderLayer extends Module {
   /** x [B, T, hidden] -> [B, T, hidden] */
   forward(x: Tensor, ctx: AttentionContext): Tensor {
     const a = this.input_layernorm.forward(x);
-    x = ops.add(x, ops.mul(a.gate, this.self_attn.forward(a.out, ctx)));
+    x = this.input_layernorm.gatedAdd(x, this.self_attn.forward(a.out, ctx), a.mix);
     const m = this.post_attention_layernorm.forward(x);
-    return ops.add(x, ops.mul(m.gate, this.mlp.forward(m.out)));
+    return this.post_attention_layernorm.gatedAdd(x, this.mlp.forward(m.out), m.mix);
   }
 }

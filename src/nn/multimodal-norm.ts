@@ -8,7 +8,9 @@
  *   s = softmax(indicator(silu(u)))                               (2 entries)
  *   [shift, scale, gate] = s0 * SSG_L + s1 * SSG_C
  *   returns (y * (1 + scale) + shift, gate)
- * The timestep does not enter; the block uses gate on its residual branch.
+ * The timestep does not enter; the block uses gate on its residual branch: x + gate * branch.
+ * The fused ops of tensor/ops/ssg.ts compute this without materialising the mixed states: `forward`
+ * returns the modulated input and s1 (`mix`), and `gatedAdd` the residual x + gate * branch from it.
  */
 import { ops, type Rng, type Tensor } from '../tensor/index.js';
 import { filled, Linear } from './layers.js';
@@ -36,24 +38,20 @@ export class MultiModalNorm extends Module {
     this.indicator = this.child('indicator', new Linear(dim, 2, true, rng, std));
   }
 
-  /** x [..., tokens, dim] -> normalised, modulated x and the gate, both shaped like x. */
-  forward(x: Tensor): { out: Tensor; gate: Tensor } {
+  /** x [..., tokens, dim] -> the normalised, modulated x and each row's weight s1 of SSG_C, [..., tokens, 1]. */
+  forward(x: Tensor): { out: Tensor; mix: Tensor } {
     if (x.rank < 2 || x.shape[x.rank - 1] !== this.dim) throw new Error(`MultiModalNorm(${this.dim}): input [${x.shape.join(', ')}] must be [..., tokens, ${this.dim}]`);
-    let y: Tensor, switchInput: Tensor;
     if (this.mode === 'rmsnorm') {
       const n = ops.rmsNorm(x, null, this.eps);
-      y = ops.mul(n, this.weight);
-      switchInput = n;
-    } else {
-      y = ops.layerNorm(x, this.weight, this.bias, this.eps);
-      switchInput = x;
+      const mix = ops.ssgSwitch(n, this.indicator.weight, this.indicator.bias!);
+      return { out: ops.ssgModulate(n, this.weight, mix, this.SSG_L, this.SSG_C), mix };
     }
-    const s = ops.softmax(this.indicator.forward(ops.silu(switchInput)));
-    // [s0, s1] @ [SSG_L; SSG_C] over the flattened (3 * dim) rows mixes all three at once.
-    const states = ops.concat([ops.reshape(this.SSG_L, [1, 3 * this.dim]), ops.reshape(this.SSG_C, [1, 3 * this.dim])], 0);
-    const mixed = ops.matmul(s, states);
-    const d = this.dim;
-    const shift = ops.slice(mixed, -1, 0, d), scale = ops.slice(mixed, -1, d, 2 * d), gate = ops.slice(mixed, -1, 2 * d, 3 * d);
-    return { out: ops.add(ops.mul(y, ops.addScalar(scale, 1)), shift), gate };
+    const mix = ops.ssgSwitch(x, this.indicator.weight, this.indicator.bias!);
+    return { out: ops.ssgModulate(ops.layerNorm(x, this.weight, this.bias, this.eps), null, mix, this.SSG_L, this.SSG_C), mix };
+  }
+
+  /** The gated residual x + gate * branch, gate = SSG_L[2] + mix (SSG_C[2] - SSG_L[2]), mix from `forward`. */
+  gatedAdd(x: Tensor, branch: Tensor, mix: Tensor): Tensor {
+    return ops.ssgGatedAdd(x, branch, mix, this.SSG_L, this.SSG_C);
   }
 }

@@ -163,6 +163,44 @@ export interface Kernels {
   rmsNormBackward(x: F32, weight: F32 | null, rstd: F32, gy: F32, gx: F32, gWeight: F32 | null,
     rows: number, cols: number): void;
 
+  /**
+   * Multimodal-norm (SSG) switch, per row r of u [rows, cols] with w [2, cols], b [2]:
+   *   s_r = softmax(z_r)[1] = sigmoid(z_r1 - z_r0),  z_rk = b_k + sum_c w_kc silu(u_rc)
+   * the weight of the condition state (1 - s_r weighs the latent state). Writes s [rows].
+   */
+  ssgSwitch(u: F32, w: F32, b: F32, s: F32, rows: number, cols: number): void;
+
+  /**
+   * With e_r = gs_r s_r (1 - s_r): gu = e_r (w_1c - w_0c) silu'(u_rc);
+   * gw[1, c] = -gw[0, c] = sum_r e_r silu(u_rc); gb[1] = -gb[0] = sum_r e_r (all written).
+   */
+  ssgSwitchBackward(u: F32, w: F32, s: F32, gs: F32, gu: F32, gw: F32, gb: F32, rows: number, cols: number): void;
+
+  /**
+   * Modulation by the mixed states lat, cond [3, cols] (rows shift, scale, gate), per row r:
+   *   mix_k = lat_k + s_r (cond_k - lat_k);  out = y weight (1 + mix_1) + mix_0
+   * weight [cols] may be null (1). Row 2 (the gate) is not read.
+   */
+  ssgModulate(y: F32, weight: F32 | null, s: F32, lat: F32, cond: F32, out: F32, rows: number, cols: number): void;
+
+  /**
+   * With a = y weight and d_k = cond_k - lat_k: gy = g weight (1 + mix_1); gWeight = sum_r g y (1 + mix_1)
+   * (skipped when null); gs_r = sum_c g (d_0 + a d_1); gLat_k = sum_r g_k (1 - s_r), gCond_k = sum_r g_k s_r
+   * with g_0 = g, g_1 = g a, row 2 zero (all written).
+   */
+  ssgModulateBackward(y: F32, weight: F32 | null, s: F32, lat: F32, cond: F32, g: F32, gy: F32, gWeight: F32 | null,
+    gs: F32, gLat: F32, gCond: F32, rows: number, cols: number): void;
+
+  /** Gated residual: out = x + (lat_2 + s_r (cond_2 - lat_2)) f, per row r (lat, cond [3, cols]; rows 0, 1 not read). */
+  ssgGatedAdd(x: F32, f: F32, s: F32, lat: F32, cond: F32, out: F32, rows: number, cols: number): void;
+
+  /**
+   * gf = g mix_2; gs_r = sum_c g f (cond_2 - lat_2); gLat_2 = sum_r g f (1 - s_r), gCond_2 = sum_r g f s_r,
+   * rows 0 and 1 zero (all written). The gradient of x is g itself.
+   */
+  ssgGatedAddBackward(f: F32, s: F32, lat: F32, cond: F32, g: F32, gf: F32, gs: F32, gLat: F32, gCond: F32,
+    rows: number, cols: number): void;
+
   /** Forward attention; writes out [batch, tq, heads, dim] and lse [batch, heads, tq]. */
   attention(a: AttentionArgs, out: F32, lse: F32): void;
 

@@ -16,7 +16,7 @@ import { loadModel } from '../../src/model/checkpoint.js';
 import { generationForward } from '../../src/model/generation.js';
 import { generationMask, generationPositionIds, understandingMask } from '../../src/model/masks.js';
 import { understandingForward, type UnderstandingInput } from '../../src/model/understanding.js';
-import { fromBuffer, noGrad, Rng, tensor, type Tensor } from '../../src/tensor/index.js';
+import { fromBuffer, noGrad, ones, Rng, tensor, zeros, type Tensor } from '../../src/tensor/index.js';
 import { assertFixtureClose, openFixture, RMS_A_DIR, type Deviation } from '../helpers/fixture.js';
 
 const inputs = openFixture('inputs');
@@ -174,9 +174,10 @@ test('stand-alone multimodal norm (SSG), rmsnorm and layernorm modes', () => {
     const norm = new MultiModalNorm(24, mode, eps, new Rng(1));
     loadStateDict(norm, paramsUnder(`ssg.${key}.`));
     const x = fromBuffer(inputs.readF32(`ssg.${key}.x`), inputs.info(`ssg.${key}.x`).shape);
-    const { out, gate } = noGrad(() => norm.forward(x));
+    const { out, mix } = noGrad(() => norm.forward(x));
     check(`ssg.${key}.out`, out.data);
-    check(`ssg.${key}.gate`, gate.data);
+    // the gate itself, as the gated residual of a zero input and a branch of ones: 0 + gate * 1
+    check(`ssg.${key}.gate`, noGrad(() => norm.gatedAdd(zeros(x.shape), ones(x.shape), mix)).data);
   }
 });
 

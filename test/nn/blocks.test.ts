@@ -53,8 +53,8 @@ test('gradients of the multimodal norm (both modes) and the connectors', () => {
   for (const mode of ['rmsnorm', 'layernorm'] as const) {
     const norm = new MultiModalNorm(6, mode, 1e-5, rng, 0.5);
     const x = leaf([2, 6], rng);
-    gradcheck(`ssg ${mode}`, (xx) => { const r = norm.forward(xx); return ops.add(r.out, ops.mul(r.gate, r.out)); },
-      [x, norm.SSG_C, norm.SSG_L, norm.indicator.weight]);
+    gradcheck(`ssg ${mode}`, (xx) => { const r = norm.forward(xx); return norm.gatedAdd(xx, r.out, r.mix); },
+      [x, norm.SSG_C, norm.SSG_L, norm.indicator.weight, norm.indicator.bias!, norm.weight]);
   }
   for (const usePreNorm of [false, true]) {
     const conn = new Connector(5, 4, { useAffineBias: true, usePreNorm }, rng, 0.5);

@@ -381,6 +381,37 @@ describe('native kernels match the js reference', { skip }, () => {
     }
   });
 
+  it('multimodal-norm (SSG) switch, modulation and gated residual, forward and backward', () => {
+    const r = rng(41);
+    for (const [rows, cols] of [[1, 1], [3, 7], [37, 33], [130, 64], [2100, 17]]) {
+      for (const affine of [true, false]) {
+        const tag = `${rows}x${cols}`;
+        // s in (0, 1) as the switch gives it; lat, cond [3, cols]
+        const base = () => [r.array(rows * cols, -3, 3), r.array(2 * cols), r.array(2), r.array(rows, 0.01, 0.99), r.array(3 * cols, -2, 2),
+          r.array(3 * cols, -2, 2), r.array(cols), r.array(rows * cols), r.array(rows)];
+        both(() => [...base(), new Float32Array(rows)], (kern, [u, w, b, , , , , , , s]) => kern.ssgSwitch(u, w, b, s, rows, cols), [9],
+          { rtol: 1e-5, atol: 1e-6 }, `ssgSwitch ${tag}`);
+        both(() => [...base(), new Float32Array(rows * cols), new Float32Array(2 * cols), new Float32Array(2)],
+          (kern, [u, w, , s, , , , , gs, gu, gw, gb]) => kern.ssgSwitchBackward(u, w, s, gs, gu, gw, gb, rows, cols), [9, 10, 11],
+          { rtol: 1e-4, atol: 1e-5 }, `ssgSwitchBackward ${tag}`);
+        both(() => [...base(), new Float32Array(rows * cols)],
+          (kern, [y, , , s, lat, cond, wt, , , out]) => kern.ssgModulate(y, affine ? wt : null, s, lat, cond, out, rows, cols), [9],
+          { rtol: 1e-5, atol: 1e-5 }, `ssgModulate ${tag} affine ${affine}`);
+        both(() => [...base(), new Float32Array(rows * cols), new Float32Array(cols), new Float32Array(rows), new Float32Array(3 * cols).fill(NaN),
+          new Float32Array(3 * cols).fill(NaN)],
+          (kern, [y, , , s, lat, cond, wt, g, , gy, gw, gs, gLat, gCond]) =>
+            kern.ssgModulateBackward(y, affine ? wt : null, s, lat, cond, g, gy, affine ? gw : null, gs, gLat, gCond, rows, cols),
+          [9, 10, 11, 12, 13], { rtol: 1e-4, atol: 5e-5 }, `ssgModulateBackward ${tag} affine ${affine}`);
+        both(() => [...base(), new Float32Array(rows * cols)],
+          (kern, [x, , , s, lat, cond, , f, , out]) => kern.ssgGatedAdd(x, f, s, lat, cond, out, rows, cols), [9],
+          { rtol: 1e-5, atol: 1e-5 }, `ssgGatedAdd ${tag}`);
+        both(() => [...base(), new Float32Array(rows * cols), new Float32Array(rows), new Float32Array(3 * cols).fill(NaN), new Float32Array(3 * cols).fill(NaN)],
+          (kern, [f, , , s, lat, cond, , g, , gf, gs, gLat, gCond]) => kern.ssgGatedAddBackward(f, s, lat, cond, g, gf, gs, gLat, gCond, rows, cols),
+          [9, 10, 11, 12], { rtol: 1e-4, atol: 5e-5 }, `ssgGatedAddBackward ${tag}`);
+      }
+    }
+  });
+
   it('attention forward and backward: masks with hidden rows, GQA (kvHeads 4/2/1), kvStride > tk', () => {
     attnCases.forEach((c, ci) => {
       const { args, gOut } = attnInputs(c, 100 + ci);

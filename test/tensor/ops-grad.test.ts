@@ -92,6 +92,16 @@ for (const backend of availableBackends()) {
       gradcheck('rmsNorm plain', (x) => ops.rmsNorm(x, null), [leaf([4, 5], rng)]);
     });
 
+    it('multimodal-norm (SSG) switch, modulation and gated residual', () => {
+      gradcheck('ssgSwitch', (u, w, b) => ops.ssgSwitch(u, w, b), [leaf([2, 3, 5], rng), leaf([2, 5], rng), leaf([2], rng)]);
+      gradcheck('ssgModulate affine', (y, s, lat, cond, w) => ops.ssgModulate(y, w, s, lat, cond),
+        [leaf([2, 3, 5], rng), leaf([2, 3, 1], rng), leaf([3, 5], rng), leaf([3, 5], rng), leaf([5], rng)]);
+      gradcheck('ssgModulate plain', (y, s, lat, cond) => ops.ssgModulate(y, null, s, lat, cond),
+        [leaf([4, 5], rng), leaf([4, 1], rng), leaf([3, 5], rng), leaf([3, 5], rng)]);
+      gradcheck('ssgGatedAdd', (x, f, s, lat, cond) => ops.ssgGatedAdd(x, f, s, lat, cond),
+        [leaf([2, 3, 5], rng), leaf([2, 3, 5], rng), leaf([2, 3, 1], rng), leaf([3, 5], rng), leaf([3, 5], rng)]);
+    });
+
     it('attention with masks (incl. a fully masked row) and grouped-query heads', () => {
       const [b, tq, tk, h, kvh, d] = [2, 4, 5, 4, 2, 3];
       const mask = new Uint8Array(b * tq * tk).map((_, i) => ((i * 7) % 3 === 0 ? 0 : 1));

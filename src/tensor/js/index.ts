@@ -9,10 +9,12 @@ import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norm.j
 import { reduce, sumSquares } from './reduce.js';
 import { rope } from './rope.js';
 import { crossEntropy, crossEntropyBackward, softmax, softmaxBackward } from './softmax.js';
+import { ssgGatedAdd, ssgGatedAddBackward, ssgModulate, ssgModulateBackward, ssgSwitch, ssgSwitchBackward } from './ssg.js';
 
 export const jsKernels: Kernels = {
   name: 'js',
   gemm, binary, unary, unaryBackward, affine, axpy, reduce, sumSquares, copy, indexSelect, indexAdd,
   softmax, softmaxBackward, crossEntropy, crossEntropyBackward, layerNorm, layerNormBackward, rmsNorm,
-  rmsNormBackward, attention, attentionBackward, rope, im2col, col2im, adamw,
+  rmsNormBackward, ssgSwitch, ssgSwitchBackward, ssgModulate, ssgModulateBackward, ssgGatedAdd, ssgGatedAddBackward,
+  attention, attentionBackward, rope, im2col, col2im, adamw,
 };

@@ -34,6 +34,14 @@ export interface NativeAddon {
   rmsNorm(x: F32, weight: F32 | null, out: F32, rstd: F32, rows: number, cols: number, eps: number): void;
   rmsNormBackward(x: F32, weight: F32 | null, rstd: F32, gy: F32, gx: F32, gWeight: F32 | null, rows: number,
     cols: number): void;
+  ssgSwitch(u: F32, w: F32, b: F32, s: F32, rows: number, cols: number): void;
+  ssgSwitchBackward(u: F32, w: F32, s: F32, gs: F32, gu: F32, gw: F32, gb: F32, rows: number, cols: number): void;
+  ssgModulate(y: F32, weight: F32 | null, s: F32, lat: F32, cond: F32, out: F32, rows: number, cols: number): void;
+  ssgModulateBackward(y: F32, weight: F32 | null, s: F32, lat: F32, cond: F32, g: F32, gy: F32, gWeight: F32 | null,
+    gs: F32, gLat: F32, gCond: F32, rows: number, cols: number): void;
+  ssgGatedAdd(x: F32, f: F32, s: F32, lat: F32, cond: F32, out: F32, rows: number, cols: number): void;
+  ssgGatedAddBackward(f: F32, s: F32, lat: F32, cond: F32, g: F32, gf: F32, gs: F32, gLat: F32, gCond: F32,
+    rows: number, cols: number): void;
   attention(batch: number, heads: number, kvHeads: number, tq: number, tk: number, kvStride: number, dim: number,
     scale: number, q: F32, k: F32, v: F32, mask: Uint8Array | null, maskBatch: number, out: F32, lse: F32): void;
   attentionBackward(batch: number, heads: number, kvHeads: number, tq: number, tk: number, kvStride: number,
@@ -95,6 +103,14 @@ export function nativeKernels(addon: NativeAddon): Kernels {
       addon.layerNormBackward(x, w, mean, rstd, gy, gx, gw, gb, rows, cols),
     rmsNorm: (x, w, out, rstd, rows, cols, eps) => addon.rmsNorm(x, w, out, rstd, rows, cols, eps),
     rmsNormBackward: (x, w, rstd, gy, gx, gw, rows, cols) => addon.rmsNormBackward(x, w, rstd, gy, gx, gw, rows, cols),
+    ssgSwitch: (u, w, b, s, rows, cols) => addon.ssgSwitch(u, w, b, s, rows, cols),
+    ssgSwitchBackward: (u, w, s, gs, gu, gw, gb, rows, cols) => addon.ssgSwitchBackward(u, w, s, gs, gu, gw, gb, rows, cols),
+    ssgModulate: (y, w, s, lat, cond, out, rows, cols) => addon.ssgModulate(y, w, s, lat, cond, out, rows, cols),
+    ssgModulateBackward: (y, w, s, lat, cond, g, gy, gw, gs, gLat, gCond, rows, cols) =>
+      addon.ssgModulateBackward(y, w, s, lat, cond, g, gy, gw, gs, gLat, gCond, rows, cols),
+    ssgGatedAdd: (x, f, s, lat, cond, out, rows, cols) => addon.ssgGatedAdd(x, f, s, lat, cond, out, rows, cols),
+    ssgGatedAddBackward: (f, s, lat, cond, g, gf, gs, gLat, gCond, rows, cols) =>
+      addon.ssgGatedAddBackward(f, s, lat, cond, g, gf, gs, gLat, gCond, rows, cols),
     attention: (a, out, lse) => addon.attention(...attentionHead(a), out, lse),
     attentionBackward: (a, out, lse, gOut, gq, gk, gv) =>
       addon.attentionBackward(...attentionHead(a), out, lse, gOut, gq, gk, gv),

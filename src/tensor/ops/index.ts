@@ -6,4 +6,5 @@ export * from './matmul.js';
 export * from './nn.js';
 export * from './reduce.js';
 export * from './shape.js';
+export * from './ssg.js';
 export * from './unary.js';
