@@ -278,6 +278,44 @@ napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// gatedUnary(op, a, b, out, n)
+napi_value GatedUnary(napi_env env, napi_callback_info info) {
+  Args x(env, info, "gatedUnary", 5);
+  const i64 op = x.integer(0, "op");
+  auto a = x.f32(1, "a");
+  auto b = x.f32(2, "b");
+  auto out = x.f32(3, "out");
+  const i64 n = x.integer(4, "n");
+  x.check(op <= 15, [&] { return "unknown unary op code " + std::to_string(op); });
+  x.needs_len(a, "a", n);
+  x.needs_len(b, "b", n);
+  x.needs_len(out, "out", n);
+  if (!x.ok()) return nullptr;
+  simd().gated_unary(static_cast<int>(op), a.p, b.p, out.p, n);
+  return undefined(env);
+}
+
+// gatedUnaryBackward(op, a, b, g, ga, gb, n)
+napi_value GatedUnaryBackward(napi_env env, napi_callback_info info) {
+  Args x(env, info, "gatedUnaryBackward", 7);
+  const i64 op = x.integer(0, "op");
+  auto a = x.f32(1, "a");
+  auto b = x.f32(2, "b");
+  auto g = x.f32(3, "g");
+  auto ga = x.f32(4, "ga");
+  auto gb = x.f32(5, "gb");
+  const i64 n = x.integer(6, "n");
+  x.check(op <= 15, [&] { return "unknown unary op code " + std::to_string(op); });
+  x.needs_len(a, "a", n);
+  x.needs_len(b, "b", n);
+  x.needs_len(g, "g", n);
+  x.needs_len(ga, "ga", n);
+  x.needs_len(gb, "gb", n);
+  if (!x.ok()) return nullptr;
+  simd().gated_unary_backward(static_cast<int>(op), a.p, b.p, g.p, ga.p, gb.p, n);
+  return undefined(env);
+}
+
 // affine(x, out, n, mul, add)
 napi_value Affine(napi_env env, napi_callback_info info) {
   Args x(env, info, "affine", 5);
@@ -905,6 +943,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
 #define HO_FN(name, fn) {name, nullptr, fn, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
       HO_FN("gemm", Gemm), HO_FN("binary", Binary), HO_FN("unary", Unary), HO_FN("unaryBackward", UnaryBackward),
+      HO_FN("gatedUnary", GatedUnary), HO_FN("gatedUnaryBackward", GatedUnaryBackward),
       HO_FN("affine", Affine), HO_FN("axpy", Axpy), HO_FN("reduce", Reduce), HO_FN("sumSquares", SumSquares),
       HO_FN("copy", Copy), HO_FN("indexSelect", IndexSelect), HO_FN("indexAdd", IndexAdd), HO_FN("softmax", Softmax),
       HO_FN("softmaxBackward", SoftmaxBackward), HO_FN("crossEntropy", CrossEntropy),

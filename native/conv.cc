@@ -35,6 +35,14 @@ void im2col(const float* x, const ConvGeom& g, float* cols) {
             continue;
           }
           const float* xr = x + ((c * g.in[0] + zi) * g.in[1] + yi) * g.in[2];
+          if (g.stride[2] == 1) {  // a contiguous run of x between zeros: xi = w + off for w in [w0, w1)
+            const i64 off = kx - g.pad[2], w0 = std::min(g.out[2], std::max<i64>(0, -off));
+            const i64 w1 = std::max(w0, std::min(g.out[2], g.in[2] - off));
+            std::memset(o, 0, sizeof(float) * w0);
+            std::memcpy(o + w0, xr + w0 + off, sizeof(float) * (w1 - w0));
+            std::memset(o + w1, 0, sizeof(float) * (g.out[2] - w1));
+            continue;
+          }
           for (i64 w = 0; w < g.out[2]; w++) {
             const i64 xi = w * g.stride[2] - g.pad[2] + kx;
             o[w] = xi >= 0 && xi < g.in[2] ? xr[xi] : 0.0f;
@@ -57,6 +65,11 @@ void col2im(const float* cols, const ConvGeom& g, float* x) {
           const i64 yi = y * g.stride[1] - g.pad[1] + ky;
           if (zi < 0 || zi >= g.in[0] || yi < 0 || yi >= g.in[1]) continue;
           float* xr = x + ((c * g.in[0] + zi) * g.in[1] + yi) * g.in[2];
+          if (g.stride[2] == 1) {  // x[w + off] += s[w] for w in [w0, w1), as in im2col
+            const i64 off = kx - g.pad[2], w0 = std::max<i64>(0, -off), w1 = std::min(g.out[2], g.in[2] - off);
+            for (i64 w = w0; w < w1; w++) xr[w + off] += s[w];
+            continue;
+          }
           for (i64 w = 0; w < g.out[2]; w++) {
             const i64 xi = w * g.stride[2] - g.pad[2] + kx;
             if (xi >= 0 && xi < g.in[2]) xr[xi] += s[w];

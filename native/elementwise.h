@@ -104,6 +104,33 @@ static void unary(int op, const float* x, float* y, i64 n) { HO_UNARY_CASES(unar
 static void unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, i64 n) {
   HO_UNARY_CASES(unary_backward_op, x, y, gy, gx, n)
 }
+
+// out = f(a) * b
+template <int OP>
+static void gated_unary_op(const float* a, const float* b, float* out, i64 n) {
+  parallel_for(n, kElementGrain, [&](i64 lo, i64 hi) {
+    for_vectors(hi - lo, [&](i64 i, i64 c) { vstore_n(out + lo + i, unary_v<OP>(vload_n(a + lo + i, c)) * vload_n(b + lo + i, c), c); });
+  });
+}
+
+// y = f(a): ga = g b f'(a), gb = g y
+template <int OP>
+static void gated_unary_backward_op(const float* a, const float* b, const float* g, float* ga, float* gb, i64 n) {
+  parallel_for(n, kElementGrain, [&](i64 lo, i64 hi) {
+    for_vectors(hi - lo, [&](i64 i, i64 c) {
+      const i64 o = lo + i;
+      const V x = vload_n(a + o, c, 1.0f), y = unary_v<OP>(x), gv = vload_n(g + o, c);
+      vstore_n(gb + o, gv * y, c);
+      vstore_n(ga + o, gv * vload_n(b + o, c) * derivative_v<OP>(x, y), c);
+    });
+  });
+}
+
+static void gated_unary(int op, const float* a, const float* b, float* out, i64 n) { HO_UNARY_CASES(gated_unary_op, a, b, out, n) }
+
+static void gated_unary_backward(int op, const float* a, const float* b, const float* g, float* ga, float* gb, i64 n) {
+  HO_UNARY_CASES(gated_unary_backward_op, a, b, g, ga, gb, n)
+}
 #undef HO_UNARY_CASES
 
 template <int OP>

@@ -21,6 +21,8 @@ struct SimdKernels {
   void (*gemm_cols)(const GemmArgs& g, int threads);  // n <= 4
   void (*unary)(int op, const float* x, float* y, i64 n);
   void (*unary_backward)(int op, const float* x, const float* y, const float* gy, float* gx, i64 n);
+  void (*gated_unary)(int op, const float* a, const float* b, float* out, i64 n);
+  void (*gated_unary_backward)(int op, const float* a, const float* b, const float* g, float* ga, float* gb, i64 n);
   void (*binary)(int op, const float* a, const i64* a_strides, const float* b, const i64* b_strides, float* out,
                  const i64* shape, int rank);
   void (*affine)(const float* x, float* y, i64 n, float mul, float add);

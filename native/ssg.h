@@ -4,8 +4,8 @@
 // on the fly, never stored. Column sums use norms.h's fixed row blocks, so they do not depend on the
 // thread count.
 
-static inline V vsilu(V x) { return x * vsigmoid(x); }
-static inline V vsilu_grad(V x) { const V t = vsigmoid(x); return t * (1.0f + x * (1.0f - t)); }
+static inline V vsilu(V x) { return unary_v<U_SILU>(x); }
+static inline V vsilu_grad(V x) { return derivative_v<U_SILU>(x, x); }  // the SiLU derivative reads x only
 static inline float sigmoid1(float z) { return 1.0f / (1.0f + std::exp(-z)); }
 
 static void ssg_switch(const float* u, const float* w, const float* b, float* s, i64 rows, i64 cols) {
@@ -19,28 +19,37 @@ static void ssg_switch(const float* u, const float* w, const float* b, float* s,
   });
 }
 
+// Runs body(r, acc) for every row r, acc being the column partials [width] of r's fixed row block
+// (norm_block_rows), then adds the blocks' partials in block order; returns the totals [width].
+template <class F>
+static float* row_block_sums(i64 rows, i64 width, double work, F&& body) {
+  const i64 br = norm_block_rows(rows), blocks = ceil_div(rows, br);
+  float* part = thread_scratch(4).get(blocks * width);
+  parallel_items(blocks, threads_for(work), [&](i64 blk) {
+    float* acc = part + blk * width;
+    std::memset(acc, 0, sizeof(float) * width);
+    for (i64 r = blk * br; r < std::min(rows, (blk + 1) * br); r++) body(r, acc);
+  });
+  float* total = thread_scratch(5).get(width);
+  sum_partials(part, blocks, width, total);
+  return total;
+}
+
 static void ssg_switch_backward(const float* u, const float* w, const float* s, const float* gs, float* gu, float* gw,
                                 float* gb, i64 rows, i64 cols) {
-  const i64 br = norm_block_rows(rows), blocks = ceil_div(rows, br);
-  float* part = thread_scratch(4).get(blocks * (cols + 1));  // per block: sum_r e_r silu(u_r) [cols], sum_r e_r
-  parallel_items(blocks, threads_for(8.0 * rows * cols), [&](i64 blk) {
-    float* acc = part + blk * (cols + 1);
-    std::memset(acc, 0, sizeof(float) * (cols + 1));
-    for (i64 r = blk * br; r < std::min(rows, (blk + 1) * br); r++) {
-      const float e = gs[r] * s[r] * (1.0f - s[r]);
-      const V ve = vset(e);
-      const float* ur = u + r * cols;
-      float* o = gu + r * cols;
-      acc[cols] += e;
-      for_vectors(cols, [&](i64 i, i64 c) {
-        const V x = vload_n(ur + i, c);
-        vstore_n(acc + i, vload_n(acc + i, c) + ve * vsilu(x), c);
-        vstore_n(o + i, ve * (vload_n(w + cols + i, c) - vload_n(w + i, c)) * vsilu_grad(x), c);
-      });
-    }
+  // column sums: sum_r e_r silu(u_r) [cols], then sum_r e_r
+  const float* total = row_block_sums(rows, cols + 1, 8.0 * rows * cols, [&](i64 r, float* acc) {
+    const float e = gs[r] * s[r] * (1.0f - s[r]);
+    const V ve = vset(e);
+    const float* ur = u + r * cols;
+    float* o = gu + r * cols;
+    acc[cols] += e;
+    for_vectors(cols, [&](i64 i, i64 c) {
+      const V x = vload_n(ur + i, c);
+      vstore_n(acc + i, vload_n(acc + i, c) + ve * vsilu(x), c);
+      vstore_n(o + i, ve * (vload_n(w + cols + i, c) - vload_n(w + i, c)) * vsilu_grad(x), c);
+    });
   });
-  float* total = thread_scratch(5).get(cols + 1);
-  sum_partials(part, blocks, cols + 1, total);
   for (i64 c = 0; c < cols; c++) { gw[c] = -total[c]; gw[cols + c] = total[c]; }
   gb[0] = -total[cols];
   gb[1] = total[cols];
@@ -67,37 +76,29 @@ static void ssg_modulate(const float* y, const float* w, const float* s, const f
 static void ssg_modulate_backward(const float* y, const float* w, const float* s, const float* lat, const float* cond,
                                   const float* g, float* gy, float* gw, float* gs, float* glat, float* gcond, i64 rows,
                                   i64 cols) {
-  const i64 br = norm_block_rows(rows), blocks = ceil_div(rows, br), width = 5 * cols;
-  // per block: [gWeight | gLat_0 | gCond_0 | gLat_1 | gCond_1] column partials
-  float* part = thread_scratch(4).get(blocks * width);
-  parallel_items(blocks, threads_for(12.0 * rows * cols), [&](i64 blk) {
-    float* acc = part + blk * width;
-    std::memset(acc, 0, sizeof(float) * width);
-    for (i64 r = blk * br; r < std::min(rows, (blk + 1) * br); r++) {
-      const float sv = s[r];
-      const V sr = vset(sv), sr1 = vset(1.0f - sv);
-      const float *yr = y + r * cols, *gr = g + r * cols;
-      float* o = gy + r * cols;
-      V gsr = vset(0.0f);
-      for_vectors(cols, [&](i64 i, i64 c) {
-        const V l1 = vload_n(lat + cols + i, c);
-        const V d0 = vload_n(cond + i, c) - vload_n(lat + i, c), d1 = vload_n(cond + cols + i, c) - l1;
-        const V scale1 = 1.0f + l1 + sr * d1;
-        const V wv = w ? vload_n(w + i, c) : vset(1.0f);
-        const V gv = vload_n(gr + i, c), yv = vload_n(yr + i, c), a = yv * wv, ga = gv * a;
-        vstore_n(o + i, gv * wv * scale1, c);
-        gsr += gv * d0 + ga * d1;
-        vstore_n(acc + i, vload_n(acc + i, c) + gv * yv * scale1, c);
-        vstore_n(acc + cols + i, vload_n(acc + cols + i, c) + gv * sr1, c);
-        vstore_n(acc + 2 * cols + i, vload_n(acc + 2 * cols + i, c) + gv * sr, c);
-        vstore_n(acc + 3 * cols + i, vload_n(acc + 3 * cols + i, c) + ga * sr1, c);
-        vstore_n(acc + 4 * cols + i, vload_n(acc + 4 * cols + i, c) + ga * sr, c);
-      });
-      gs[r] = hsum(gsr);
-    }
+  // column sums: [gWeight | gLat_0 | gCond_0 | gLat_1 | gCond_1]
+  const float* total = row_block_sums(rows, 5 * cols, 12.0 * rows * cols, [&](i64 r, float* acc) {
+    const float sv = s[r];
+    const V sr = vset(sv), sr1 = vset(1.0f - sv);
+    const float *yr = y + r * cols, *gr = g + r * cols;
+    float* o = gy + r * cols;
+    V gsr = vset(0.0f);
+    for_vectors(cols, [&](i64 i, i64 c) {
+      const V l1 = vload_n(lat + cols + i, c);
+      const V d0 = vload_n(cond + i, c) - vload_n(lat + i, c), d1 = vload_n(cond + cols + i, c) - l1;
+      const V scale1 = 1.0f + l1 + sr * d1;
+      const V wv = w ? vload_n(w + i, c) : vset(1.0f);
+      const V gv = vload_n(gr + i, c), yv = vload_n(yr + i, c), a = yv * wv, ga = gv * a;
+      vstore_n(o + i, gv * wv * scale1, c);
+      gsr += gv * d0 + ga * d1;
+      vstore_n(acc + i, vload_n(acc + i, c) + gv * yv * scale1, c);
+      vstore_n(acc + cols + i, vload_n(acc + cols + i, c) + gv * sr1, c);
+      vstore_n(acc + 2 * cols + i, vload_n(acc + 2 * cols + i, c) + gv * sr, c);
+      vstore_n(acc + 3 * cols + i, vload_n(acc + 3 * cols + i, c) + ga * sr1, c);
+      vstore_n(acc + 4 * cols + i, vload_n(acc + 4 * cols + i, c) + ga * sr, c);
+    });
+    gs[r] = hsum(gsr);
   });
-  float* total = thread_scratch(5).get(width);
-  sum_partials(part, blocks, width, total);
   if (gw) std::memcpy(gw, total, sizeof(float) * cols);
   std::memcpy(glat, total + cols, sizeof(float) * cols);
   std::memcpy(gcond, total + 2 * cols, sizeof(float) * cols);
@@ -126,30 +127,23 @@ static void ssg_gated_add(const float* x, const float* f, const float* s, const 
 static void ssg_gated_add_backward(const float* f, const float* s, const float* lat, const float* cond, const float* g,
                                    float* gf, float* gs, float* glat, float* gcond, i64 rows, i64 cols) {
   const float *l2 = lat + 2 * cols, *c2 = cond + 2 * cols;
-  const i64 br = norm_block_rows(rows), blocks = ceil_div(rows, br), width = 2 * cols;
-  float* part = thread_scratch(4).get(blocks * width);  // per block: [gLat_2 | gCond_2]
-  parallel_items(blocks, threads_for(8.0 * rows * cols), [&](i64 blk) {
-    float* acc = part + blk * width;
-    std::memset(acc, 0, sizeof(float) * width);
-    for (i64 r = blk * br; r < std::min(rows, (blk + 1) * br); r++) {
-      const float sv = s[r];
-      const V sr = vset(sv), sr1 = vset(1.0f - sv);
-      const float *fr = f + r * cols, *gr = g + r * cols;
-      float* o = gf + r * cols;
-      V gsr = vset(0.0f);
-      for_vectors(cols, [&](i64 i, i64 c) {
-        const V l = vload_n(l2 + i, c), d = vload_n(c2 + i, c) - l;
-        const V gv = vload_n(gr + i, c), gfv = gv * vload_n(fr + i, c);
-        vstore_n(o + i, gv * (l + sr * d), c);
-        gsr += gfv * d;
-        vstore_n(acc + i, vload_n(acc + i, c) + gfv * sr1, c);
-        vstore_n(acc + cols + i, vload_n(acc + cols + i, c) + gfv * sr, c);
-      });
-      gs[r] = hsum(gsr);
-    }
+  // column sums: [gLat_2 | gCond_2]
+  const float* total = row_block_sums(rows, 2 * cols, 8.0 * rows * cols, [&](i64 r, float* acc) {
+    const float sv = s[r];
+    const V sr = vset(sv), sr1 = vset(1.0f - sv);
+    const float *fr = f + r * cols, *gr = g + r * cols;
+    float* o = gf + r * cols;
+    V gsr = vset(0.0f);
+    for_vectors(cols, [&](i64 i, i64 c) {
+      const V l = vload_n(l2 + i, c), d = vload_n(c2 + i, c) - l;
+      const V gv = vload_n(gr + i, c), gfv = gv * vload_n(fr + i, c);
+      vstore_n(o + i, gv * (l + sr * d), c);
+      gsr += gfv * d;
+      vstore_n(acc + i, vload_n(acc + i, c) + gfv * sr1, c);
+      vstore_n(acc + cols + i, vload_n(acc + cols + i, c) + gfv * sr, c);
+    });
+    gs[r] = hsum(gsr);
   });
-  float* total = thread_scratch(5).get(width);
-  sum_partials(part, blocks, width, total);
   std::memset(glat, 0, sizeof(float) * 2 * cols);
   std::memset(gcond, 0, sizeof(float) * 2 * cols);
   std::memcpy(glat + 2 * cols, total, sizeof(float) * cols);

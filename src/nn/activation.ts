@@ -17,3 +17,14 @@ export function activation(name: HiddenAct): (x: Tensor) => Tensor {
     case 'relu': return ops.relu;
   }
 }
+
+/** act(gate) * up for `hidden_act`, fused into one op where the activation is one unary op. */
+export function gatedActivation(name: HiddenAct): (gate: Tensor, up: Tensor) => Tensor {
+  switch (name) {
+    case 'silu': case 'swish': return (g, u) => ops.gatedUnary('silu', g, u);
+    case 'gelu': return (g, u) => ops.gatedUnary('gelu', g, u);
+    case 'gelu_pytorch_tanh': case 'gelu_new': case 'gelu_fast': return (g, u) => ops.gatedUnary('gelu_tanh', g, u);
+    case 'relu': return (g, u) => ops.gatedUnary('relu', g, u);
+    case 'quick_gelu': return (g, u) => ops.mul(activation(name)(g), u);
+  }
+}

@@ -90,6 +90,12 @@ export interface Kernels {
   /** gx[i] = gy[i] * f'(x[i]); y = f(x) is supplied for ops whose derivative is cheaper from it. */
   unaryBackward(op: UnaryOp, x: F32, y: F32, gy: F32, gx: F32, n: number): void;
 
+  /** Gated unary (a gated MLP's act(gate) * up): out = f(a) * b, for i < n. */
+  gatedUnary(op: UnaryOp, a: F32, b: F32, out: F32, n: number): void;
+
+  /** With y = f(a): ga = g b f'(a), gb = g y (both written). */
+  gatedUnaryBackward(op: UnaryOp, a: F32, b: F32, g: F32, ga: F32, gb: F32, n: number): void;
+
   /** out[i] = x[i] * mul + add */
   affine(x: F32, out: F32, n: number, mul: number, add: number): void;
 

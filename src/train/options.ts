@@ -67,7 +67,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
   ssgInit: 'identity',
   vae: null,
-  steps: 2700,
+  steps: 3400,
   undBatch: 6,
   genBatch: 6,
   accum: 1,

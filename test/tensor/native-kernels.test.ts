@@ -240,6 +240,19 @@ describe('native kernels match the js reference', { skip }, () => {
     }
   });
 
+  it('gatedUnary and its backward: every op', () => {
+    const r = rng(44);
+    for (const op of unaryOps) {
+      for (const n of [5, 1003, 70001]) {
+        const make = () => [unaryInput(op, r, n).map((v) => (Number.isFinite(v) ? v : 0.5)), r.array(n, -2, 2), r.array(n),
+          new Float32Array(n), new Float32Array(n)];
+        both(make, (kern, [a, b, , out]) => kern.gatedUnary(op, a, b, out, n), [3], { rtol: 1e-5, atol: 1e-6 }, `gatedUnary ${op} n${n}`);
+        both(make, (kern, [a, b, g, ga, gb]) => kern.gatedUnaryBackward(op, a, b, g, ga, gb, n), [3, 4], { rtol: 1e-5, atol: 1e-6 },
+          `gatedUnaryBackward ${op} n${n}`);
+      }
+    }
+  });
+
   it('affine, axpy', () => {
     const r = rng(5);
     for (const n of [1, 13, 100003]) {
@@ -456,6 +469,8 @@ describe('native kernels match the js reference', { skip }, () => {
       { c: 2, inD: [8, 8], k: [2, 2], s: [2, 2], p: [0, 0] },
       { c: 4, inD: [11, 6], k: [3, 2], s: [2, 1], p: [2, 0] },
       { c: 1, inD: [5, 5], k: [5, 5], s: [1, 1], p: [0, 0] },
+      { c: 2, inD: [4, 3], k: [3, 3], s: [1, 1], p: [3, 2] }, // padding wider than the kernel reach: whole zero rows
+      { c: 1, inD: [6, 1], k: [1, 1], s: [1, 1], p: [0, 2] }, // one input column between padding
       { c: 2, inD: [5, 6, 7], k: [3, 3, 3], s: [1, 2, 1], p: [1, 1, 0] },
       { c: 3, inD: [4, 8, 8], k: [1, 2, 2], s: [1, 2, 2], p: [0, 0, 0] },
       { c: 16, inD: [9, 32, 32], k: [3, 4, 4], s: [2, 4, 4], p: [1, 0, 0] },

@@ -36,6 +36,8 @@ for (const backend of availableBackends()) {
       away.data.forEach((v, i) => { away.data[i] = v >= 0 ? v + 0.2 : v - 0.2; });
       gradcheck('abs', ops.abs, [away]);
       gradcheck('relu', ops.relu, [away]);
+      for (const op of ['silu', 'gelu', 'gelu_tanh'] as const) gradcheck(`gated ${op}`, (a, b) => ops.gatedUnary(op, a, b), [leaf([3, 5], rng), leaf([3, 5], rng)]);
+      gradcheck('gated relu', (a, b) => ops.gatedUnary('relu', a, b), [away, leaf([2, 6], rng)]);
     });
 
     it('reductions', () => {

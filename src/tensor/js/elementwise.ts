@@ -74,7 +74,7 @@ export function unaryFn(op: UnaryOp): (x: number) => number {
 }
 
 /** f'(x) given x and y = f(x). */
-function derivative(op: UnaryOp): (x: number, y: number) => number {
+export function unaryDerivative(op: UnaryOp): (x: number, y: number) => number {
   switch (op) {
     case 'neg': return () => -1;
     case 'exp': return (_x, y) => y;
@@ -106,8 +106,22 @@ export function unary(op: UnaryOp, x: F32, out: F32, n: number): void {
 }
 
 export function unaryBackward(op: UnaryOp, x: F32, y: F32, gy: F32, gx: F32, n: number): void {
-  const d = derivative(op);
+  const d = unaryDerivative(op);
   for (let i = 0; i < n; i++) gx[i] = gy[i] * d(x[i], y[i]);
+}
+
+export function gatedUnary(op: UnaryOp, a: F32, b: F32, out: F32, n: number): void {
+  const f = unaryFn(op);
+  for (let i = 0; i < n; i++) out[i] = f(a[i]) * b[i];
+}
+
+export function gatedUnaryBackward(op: UnaryOp, a: F32, b: F32, g: F32, ga: F32, gb: F32, n: number): void {
+  const f = unaryFn(op), d = unaryDerivative(op);
+  for (let i = 0; i < n; i++) {
+    const y = f(a[i]);
+    gb[i] = g[i] * y;
+    ga[i] = g[i] * b[i] * d(a[i], y);
+  }
 }
 
 export function affine(x: F32, out: F32, n: number, mul: number, add: number): void {

@@ -2,7 +2,7 @@
 import type { Kernels } from '../kernels.js';
 import { adamw } from './adamw.js';
 import { attention, attentionBackward } from './attention.js';
-import { affine, axpy, binary, unary, unaryBackward } from './elementwise.js';
+import { affine, axpy, binary, gatedUnary, gatedUnaryBackward, unary, unaryBackward } from './elementwise.js';
 import { gemm } from './gemm.js';
 import { col2im, copy, im2col, indexAdd, indexSelect } from './layout.js';
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norm.js';
@@ -13,7 +13,7 @@ import { ssgGatedAdd, ssgGatedAddBackward, ssgModulate, ssgModulateBackward, ssg
 
 export const jsKernels: Kernels = {
   name: 'js',
-  gemm, binary, unary, unaryBackward, affine, axpy, reduce, sumSquares, copy, indexSelect, indexAdd,
+  gemm, binary, unary, unaryBackward, gatedUnary, gatedUnaryBackward, affine, axpy, reduce, sumSquares, copy, indexSelect, indexAdd,
   softmax, softmaxBackward, crossEntropy, crossEntropyBackward, layerNorm, layerNormBackward, rmsNorm,
   rmsNormBackward, ssgSwitch, ssgSwitchBackward, ssgModulate, ssgModulateBackward, ssgGatedAdd, ssgGatedAddBackward,
   attention, attentionBackward, rope, im2col, col2im, adamw,

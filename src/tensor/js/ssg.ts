@@ -4,11 +4,10 @@
  * float64.
  */
 import type { F32 } from '../kernels.js';
+import { unaryDerivative, unaryFn } from './elementwise.js';
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-const silu = (x: number) => x * sigmoid(x);
-/** d silu / dx = sigmoid(x) (1 + x (1 - sigmoid(x))) */
-const siluGrad = (x: number) => { const t = sigmoid(x); return t * (1 + x * (1 - t)); };
+const sigmoid = unaryFn('sigmoid'), silu = unaryFn('silu'), siluDerivative = unaryDerivative('silu');
+const siluGrad = (x: number) => siluDerivative(x, silu(x));
 
 export function ssgSwitch(u: F32, w: F32, b: F32, s: F32, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {

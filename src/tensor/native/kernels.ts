@@ -14,6 +14,8 @@ export interface NativeAddon {
     shape: readonly number[]): void;
   unary(op: number, x: F32, out: F32, n: number): void;
   unaryBackward(op: number, x: F32, y: F32, gy: F32, gx: F32, n: number): void;
+  gatedUnary(op: number, a: F32, b: F32, out: F32, n: number): void;
+  gatedUnaryBackward(op: number, a: F32, b: F32, g: F32, ga: F32, gb: F32, n: number): void;
   affine(x: F32, out: F32, n: number, mul: number, add: number): void;
   axpy(alpha: number, x: F32, y: F32, n: number): void;
   reduce(isMax: boolean, x: F32, out: F32, outer: number, n: number, inner: number): void;
@@ -86,6 +88,8 @@ export function nativeKernels(addon: NativeAddon): Kernels {
     binary: (op, a, as, b, bs, out, shape) => addon.binary(code(BINARY, op, 'binary'), a, as, b, bs, out, shape),
     unary: (op, x, out, n) => addon.unary(code(UNARY, op, 'unary'), x, out, n),
     unaryBackward: (op, x, y, gy, gx, n) => addon.unaryBackward(code(UNARY, op, 'unary'), x, y, gy, gx, n),
+    gatedUnary: (op, a, b, out, n) => addon.gatedUnary(code(UNARY, op, 'unary'), a, b, out, n),
+    gatedUnaryBackward: (op, a, b, g, ga, gb, n) => addon.gatedUnaryBackward(code(UNARY, op, 'unary'), a, b, g, ga, gb, n),
     affine: (x, out, n, mul, add) => addon.affine(x, out, n, mul, add),
     axpy: (alpha, x, y, n) => addon.axpy(alpha, x, y, n),
     reduce: (op, x, out, outer, n, inner) => addon.reduce(op === 'max', x, out, outer, n, inner),

@@ -42,3 +42,17 @@ export const gelu = (x: Tensor) => unary('gelu', x);
 export const geluTanh = (x: Tensor) => unary('gelu_tanh', x);
 export const sin = (x: Tensor) => unary('sin', x);
 export const cos = (x: Tensor) => unary('cos', x);
+
+/** f(a) * b for a unary op f, a and b of one shape (a gated MLP's act(gate) * up), in one pass. */
+export function gatedUnary(op: UnaryOp, a: Tensor, b: Tensor): Tensor {
+  if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new Error(`gatedUnary: a [${a.shape.join(', ')}] and b [${b.shape.join(', ')}] must have one shape`);
+  }
+  const out = empty(a.shape);
+  kernels().gatedUnary(op, a.data, b.data, out.data, a.size);
+  return record(out, `gated_${op}`, [a, b], (g) => {
+    const ga = empty(a.shape), gb = empty(b.shape);
+    kernels().gatedUnaryBackward(op, a.data, b.data, g.data, ga.data, gb.data, a.size);
+    return [ga, gb];
+  });
+}
