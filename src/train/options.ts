@@ -28,6 +28,8 @@ export interface TrainOptions {
   genWeight: number;
   /** probability a generation caption is replaced by the empty prompt (classifier-free guidance) */
   dropPrompt: number;
+  /** share of generation clips from one-object scenes (the rest from any scene; shapes-source.ts says what it measured) */
+  genSingleShare: number;
   /** share of understanding examples that are still images, and of conversations ending with a caption turn */
   imageShare: number;
   captionShare: number;
@@ -78,6 +80,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   maxGradNorm: 1,
   genWeight: 1,
   dropPrompt: 0.1,
+  genSingleShare: 0.75,
   imageShare: 0.15,
   captionShare: 0.5,
   maxTurns: 12,
@@ -111,7 +114,7 @@ export function validateTrainOptions(o: TrainOptions): void {
   if (!(o.minLr >= 0 && o.minLr <= o.lr)) bad(`minLr must be in [0, lr], got ${o.minLr}`);
   for (const k of ['weightDecay', 'genWeight'] as const) if (!(o[k] >= 0)) bad(`${k} must be non-negative, got ${o[k]}`);
   if (!(o.maxGradNorm > 0)) bad(`maxGradNorm must be positive, got ${o.maxGradNorm}`);
-  for (const k of ['dropPrompt', 'imageShare', 'captionShare'] as const) if (!(o[k] >= 0 && o[k] <= 1)) bad(`${k} must be in [0, 1], got ${o[k]}`);
+  for (const k of ['dropPrompt', 'genSingleShare', 'imageShare', 'captionShare'] as const) if (!(o[k] >= 0 && o[k] <= 1)) bad(`${k} must be in [0, 1], got ${o[k]}`);
   if ((o.frames - 1) % 4 !== 0) bad(`frames must be 1 + a multiple of 4 (the VAE groups frames by 4), got ${o.frames}`);
   if (!SSG_INITS.includes(o.ssgInit)) bad(`ssgInit must be one of ${SSG_INITS.join(', ')}, got '${o.ssgInit}'`);
   if (o.trainGroups.length === 0) bad('no parameter group is trainable');

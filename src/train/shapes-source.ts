@@ -8,7 +8,8 @@
  * opens a run, each draw is instead one attribute question without caption (of one-object scenes
  * first; see GROUNDING_STAGES).
  * Generation: a clip and one of its captions; with probability `dropPrompt` the caption is replaced by
- * the empty prompt, which is what classifier-free guidance's unconditional branch sees.
+ * the empty prompt, which is what classifier-free guidance's unconditional branch sees. A share
+ * `genSingleShare` of the clips hold one object (see ShapesSourceOptions).
  */
 import { shapesAnnotation, shapesSample, type ShapesSample } from '../data/index.js';
 import type { QuestionAnswer, QuestionType, ShapesQuestion } from '../data/index.js';
@@ -51,6 +52,13 @@ export interface ShapesSourceOptions {
   maxTurns: number;
   /** probability that a generation caption is dropped (classifier-free guidance) */
   dropPrompt: number;
+  /**
+   * share of generation clips drawn from one-object scenes (the rest from any scene). A caption
+   * then describes the whole clip but where the object starts, and its motion words are learnt: 700
+   * steps of 12 such clips on a model trained on any scene (motion words had no effect on its loss)
+   * took generated-video motion fidelity from 4% to 29% and colour from 71% to 88%.
+   */
+  genSingleShare: number;
 }
 
 /** Stream ids keep the understanding and generation draws independent of each other. */
@@ -94,14 +102,17 @@ function questionPerType(rng: Rng, questions: readonly ShapesQuestion[], types?:
   return Array.from(rng.permutation(groups.length), (g) => groups[g][rng.int(groups[g].length)]);
 }
 
-/** Train-split scenes of single-object grounding draws: draw i takes the first one-object scene from SINGLE_BASE + 8i on. */
-const SINGLE_BASE = 3_000_000_000, SINGLE_SPACING = 8;
+/**
+ * Train-split scene ranges: understanding draw i uses scene i (or, single-object, the first one-object
+ * scene from UND_SINGLE_BASE + 8i on); generation draw i uses scene GEN_BASE + i (or the first
+ * one-object scene from GEN_SINGLE_BASE + 8i on).
+ */
+const UND_SINGLE_BASE = 3_000_000_000, GEN_BASE = 1_000_000_000, GEN_SINGLE_BASE = 3_500_000_000, SINGLE_SPACING = 8;
 
-/** The train-split index of draw `index`'s scene: itself, or for a single-object stage the first one-object scene of its range. */
-function sceneIndex(index: number, singleObject: boolean, o: ShapesSourceOptions): number {
-  if (!singleObject) return index;
+/** The first train-split scene holding one object from `base + 8 index` on. */
+function singleObjectScene(base: number, index: number, o: ShapesSourceOptions): number {
   // 1 scene in 3 holds one object; a range of 8 has none with probability (2/3)^8 = 4%, then the search goes on past it
-  for (let i = SINGLE_BASE + SINGLE_SPACING * index; ; i++) {
+  for (let i = base + SINGLE_SPACING * index; ; i++) {
     if (shapesAnnotation('train', i, { frames: 1, seed: o.seed }).scene.objects.length === 1) return i;
   }
 }
@@ -116,7 +127,8 @@ export function understandingDraw(index: number, o: ShapesSourceOptions, groundi
   const rng = new Rng(o.seed, UNDERSTANDING_STREAM, index * 4);
   const [u0, u1, u2, u3] = rng.uniform(4);
   const image = u0 < o.imageShare;
-  const sample = shapesSample('train', sceneIndex(index, grounding?.singleObject ?? false, o), { frames: image ? 1 : o.frames, seed: o.seed });
+  const scene = grounding?.singleObject ? singleObjectScene(UND_SINGLE_BASE, index, o) : index;
+  const sample = shapesSample('train', scene, { frames: image ? 1 : o.frames, seed: o.seed });
   const media = image ? 'image' : 'video';
   const ask = (q: ShapesQuestion): QuestionAnswer => ({ question: q.question, answer: q.answer });
   if (grounding) {
@@ -138,8 +150,9 @@ export function understandingDraw(index: number, o: ShapesSourceOptions, groundi
 /** The generation example at data index `index` (train split). */
 export function generationDraw(index: number, o: ShapesSourceOptions): GenerationDraw {
   const rng = new Rng(o.seed, GENERATION_STREAM, index * 4);
-  const [u0, u1] = rng.uniform(2);
-  const sample = shapesSample('train', 1_000_000_000 + index, { frames: o.frames, seed: o.seed });
+  const [u0, u1, u2] = rng.uniform(3);
+  const scene = u2 < o.genSingleShare ? singleObjectScene(GEN_SINGLE_BASE, index, o) : GEN_BASE + index;
+  const sample = shapesSample('train', scene, { frames: o.frames, seed: o.seed });
   const texts = [sample.description, ...sample.captions];
   return { sample, prompt: u0 < o.dropPrompt ? '' : texts[Math.floor(u1 * texts.length)] };
 }

@@ -94,7 +94,7 @@ function writePlot(dir: string): void {
  * phase) rather than today's default.
  */
 export function resumedOptions(stored: Partial<TrainOptions>, steps: number): TrainOptions {
-  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, ...stored, steps };
+  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, ...stored, steps };
 }
 
 /**
@@ -153,7 +153,8 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   const opt = new AdamW(trainable.map(([, t]) => t), { lr: o.lr, weightDecay: o.weightDecay }, trainable.map(([, t]) => decays(t)));
   restore?.(opt, trainable);
 
-  const source: ShapesSourceOptions = { seed: o.dataSeed, frames: o.frames, imageShare: o.imageShare, captionShare: o.captionShare, maxTurns: o.maxTurns, dropPrompt: o.dropPrompt };
+  const source: ShapesSourceOptions = { seed: o.dataSeed, frames: o.frames, imageShare: o.imageShare, captionShare: o.captionShare, maxTurns: o.maxTurns, dropPrompt: o.dropPrompt,
+    genSingleShare: o.genSingleShare };
   const progress = hooks.progress === null ? null : new Progress({ total: o.steps, label: 'train', unit: 'tok', stream: hooks.progress }, state.step);
   if (log) {
     log.write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +

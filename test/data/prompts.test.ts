@@ -104,7 +104,7 @@ test("label masks also work with Qwen2.5's chat template (default system message
 });
 
 test('tokenising a conversation by pieces gives the labels of encoding every prefix, on Shapes training conversations', () => {
-  const source = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1 };
+  const source = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1, genSingleShare: 0 };
   for (let index = 0; index < 150; index++) {
     const d = understandingDraw(index, source);
     const messages = understandingMessages(d.turns, d.media);

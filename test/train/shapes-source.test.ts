@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { QuestionType, ShapesQuestion } from '../../src/data/index.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/options.js';
-import { GROUNDING_STAGES, groundingStage, understandingDraw, type ShapesSourceOptions } from '../../src/train/shapes-source.js';
+import { generationDraw, GROUNDING_STAGES, groundingStage, understandingDraw, type ShapesSourceOptions } from '../../src/train/shapes-source.js';
 import { resumedOptions } from '../../src/train/trainer.js';
 
-const source: ShapesSourceOptions = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1 };
+const source: ShapesSourceOptions = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1, genSingleShare: 0.75 };
 const typeOf = (questions: readonly ShapesQuestion[], text: string): QuestionType | undefined => questions.find((q) => q.question === text)?.type;
 
 it('grounding stages: every attribute of a lone object, then of an object among several, then the full mix', () => {
@@ -60,9 +60,26 @@ it('a full-mix draw asks 1..maxTurns of the scene questions, then maybe a captio
   assert.ok(turns / 200 > 3 && turns / 200 < 8, `${turns / 200} questions per draw on average`);
 });
 
+it('a generation draw: a caption or the description of its clip (or the empty prompt), from a one-object scene at the share asked, the same every time', () => {
+  const objectCounts = (share: number) => Array.from({ length: 200 }, (_, index) => {
+    const d = generationDraw(index, { ...source, genSingleShare: share });
+    assert.ok(d.prompt === '' || d.prompt === d.sample.description || d.sample.captions.includes(d.prompt), `index ${index}: '${d.prompt}'`);
+    assert.deepEqual(generationDraw(index, { ...source, genSingleShare: share }), d);
+    return d.sample.scene.objects.length;
+  });
+  assert.ok(objectCounts(1).every((n) => n === 1));
+  const mixed = objectCounts(0.75).filter((n) => n === 1).length; // 0.75 + 0.25 / 3 of one-object scenes expected
+  assert.ok(mixed > 150 && mixed < 185, `${mixed} one-object clips in 200 at share 0.75`);
+  const any = objectCounts(0).filter((n) => n === 1).length;
+  assert.ok(any > 40 && any < 95, `${any} one-object clips in 200 at share 0 (about a third)`);
+  // share 0 draws what runs before the option drew: scene 1e9 + index
+  assert.equal(generationDraw(7, { ...source, genSingleShare: 0 }).sample.index, 1_000_000_007);
+});
+
 it('a resumed run keeps its stored options; one written before the grounding phase existed resumes without it', () => {
-  const { groundingSteps: _, ...before } = { ...DEFAULT_TRAIN_OPTIONS, steps: 500, lr: 1e-3 };
+  const { groundingSteps: _, genSingleShare: __, ...before } = { ...DEFAULT_TRAIN_OPTIONS, steps: 500, lr: 1e-3 };
   assert.equal(resumedOptions(before, 800).groundingSteps, 0);
+  assert.equal(resumedOptions(before, 800).genSingleShare, 0);
   assert.equal(resumedOptions(before, 800).steps, 800);
   assert.equal(resumedOptions(before, 800).lr, 1e-3);
   assert.equal(resumedOptions({ ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 120 }, 800).groundingSteps, 120);
