@@ -96,9 +96,16 @@ function optionsFrom(a: Record<string, string | number | boolean | undefined>): 
   try {
     validateTrainOptions(o);
   } catch (e) {
-    throw new UsageError(`${NAME}: ${(e as Error).message.replace(/^train: /, '')}`);
+    // 'train: genSingleShare must be ...' -> 'haploomni train: --gen-single-share must be ...'
+    const message = (e as Error).message.replace(/^train: /, '').replace(/^(\w+) /, (m, key: string) => (key in D ? `${flagOf(key)} ` : m));
+    throw new UsageError(`${NAME}: ${message}`);
   }
   return o;
+}
+
+/** The command-line flag of a TrainOptions key: camelCase to --kebab-case (understandingFrames is --und-frames). */
+function flagOf(key: string): string {
+  return key === 'understandingFrames' ? '--und-frames' : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /** Runs the command; returns the exit code (0 done, 1 failed or diverged, 2 bad arguments). */

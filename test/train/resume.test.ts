@@ -81,12 +81,14 @@ it('refuses to overwrite a run without --resume, and to resume where there is no
   assert.match(none.stderr, /no checkpoint at .*start without --resume/);
 });
 
-it('rejects impossible options with one line naming the option', () => {
+it('rejects impossible options with one line naming the option by its flag', () => {
   for (const [args, pattern] of [
-    [['--frames', '6'], /frames must be 1 \+ a multiple of 4/],
+    [['--frames', '6'], /--frames must be 1 \+ a multiple of 4/],
     [['--und-batch', '0', '--gen-batch', '0'], /nothing to train on/],
     [['--train', 'pre,brain'], /unknown group 'brain'/],
-    [['--lr', '-1'], /lr must be positive/],
+    [['--lr', '-1'], /--lr must be positive/],
+    [['--gen-single-share', '1.5'], /^haploomni train: --gen-single-share must be in \[0, 1\], got 1\.5$/m],
+    [['--und-frames', '0'], /^haploomni train: --und-frames must be a positive integer, got 0$/m],
   ] as const) {
     const r = run([...args, '--out', path.join(dir, 'bad')]);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
