@@ -1,8 +1,8 @@
 // Multimodal-norm (SSG) kernels, forward and backward (per-ISA body, see simd.h; formulas in
 // src/tensor/kernels.ts): the switch s_r between the latent and condition states, the modulation of
 // the normalised input, and the gated residual. The mixed states lat_k + s_r (cond_k - lat_k) are formed
-// on the fly, never stored. Column sums use norms.h's fixed row blocks, so they do not depend on the
-// thread count.
+// on the fly, never stored. Column sums go through norms.h's row_block_sums (fixed row blocks), so they
+// do not depend on the thread count.
 
 static inline V vsilu(V x) { return unary_v<U_SILU>(x); }
 static inline V vsilu_grad(V x) { return derivative_v<U_SILU>(x, x); }  // the SiLU derivative reads x only
@@ -17,22 +17,6 @@ static void ssg_switch(const float* u, const float* w, const float* b, float* s,
       s[r] = sigmoid1(b[1] - b[0] + hsum(z));
     }
   });
-}
-
-// Runs body(r, acc) for every row r, acc being the column partials [width] of r's fixed row block
-// (norm_block_rows), then adds the blocks' partials in block order; returns the totals [width].
-template <class F>
-static float* row_block_sums(i64 rows, i64 width, double work, F&& body) {
-  const i64 br = norm_block_rows(rows), blocks = ceil_div(rows, br);
-  float* part = thread_scratch(4).get(blocks * width);
-  parallel_items(blocks, threads_for(work), [&](i64 blk) {
-    float* acc = part + blk * width;
-    std::memset(acc, 0, sizeof(float) * width);
-    for (i64 r = blk * br; r < std::min(rows, (blk + 1) * br); r++) body(r, acc);
-  });
-  float* total = thread_scratch(5).get(width);
-  sum_partials(part, blocks, width, total);
-  return total;
 }
 
 static void ssg_switch_backward(const float* u, const float* w, const float* s, const float* gs, float* gu, float* gw,

@@ -153,8 +153,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   const opt = new AdamW(trainable.map(([, t]) => t), { lr: o.lr, weightDecay: o.weightDecay }, trainable.map(([, t]) => decays(t)));
   restore?.(opt, trainable);
 
-  const source: ShapesSourceOptions = { seed: o.dataSeed, frames: o.frames, imageShare: o.imageShare, captionShare: o.captionShare, maxTurns: o.maxTurns, dropPrompt: o.dropPrompt,
-    genSingleShare: o.genSingleShare };
+  const source: ShapesSourceOptions = { ...o, seed: o.dataSeed }; // the data options share their names, but the seed is the dataset's
   const progress = hooks.progress === null ? null : new Progress({ total: o.steps, label: 'train', unit: 'tok', stream: hooks.progress }, state.step);
   if (log) {
     log.write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +
