@@ -194,30 +194,42 @@ void reduce(bool max, const float* x, float* out, i64 outer, i64 n, i64 inner) {
     }
     return;
   }
-  // Column reductions over [n] for blocks of `inner`, accumulated in float64.
+  // Column reductions over [n] for blocks of `inner`, accumulated in float64. The rows are cut into
+  // fixed blocks of kColRows, so a reduction with one column block (a bias gradient: outer 1, n rows,
+  // inner <= 256) still splits across threads; each task writes its block's partial sums (or maxima),
+  // and the partials are combined in block order, so the result does not depend on the thread count.
   constexpr i64 CB = 256;
-  const i64 cblocks = ceil_div(inner, CB);
-  parallel_for(outer * cblocks, std::max<i64>(1, kMoveGrain / std::max<i64>(n * CB, 1)), [&](i64 lo, i64 hi) {
+  constexpr i64 kColRows = 256;
+  const i64 cblocks = ceil_div(inner, CB), rblocks = std::max<i64>(1, ceil_div(n, kColRows));
+  std::vector<double> part(rblocks > 1 ? outer * rblocks * inner : 0);  // one row block: written straight to out
+  parallel_for(outer * cblocks * rblocks, std::max<i64>(1, kMoveGrain / (std::min(n, kColRows) * CB + 1)), [&](i64 lo, i64 hi) {
     double acc[CB];
-    float macc[CB];
     for (i64 it = lo; it < hi; it++) {
-      const i64 o = it / cblocks, c0 = it % cblocks * CB, w = std::min(inner, c0 + CB) - c0;
+      const i64 o = it / (cblocks * rblocks), cb = it / rblocks % cblocks, rb = it % rblocks;
+      const i64 c0 = cb * CB, w = std::min(inner, c0 + CB) - c0;
+      const i64 j0 = rb * kColRows, j1 = std::min(n, j0 + kColRows);
       const float* xb = x + o * n * inner + c0;
-      if (max) {
-        for (i64 c = 0; c < w; c++) macc[c] = -kInf;
-        for (i64 j = 0; j < n; j++) {
-          const float* xr = xb + j * inner;
-          for (i64 c = 0; c < w; c++) if (xr[c] > macc[c] || xr[c] != xr[c]) macc[c] = xr[c];
-        }
-        std::memcpy(out + o * inner + c0, macc, sizeof(float) * w);
-      } else {
-        for (i64 c = 0; c < w; c++) acc[c] = 0;
-        for (i64 j = 0; j < n; j++) {
-          const float* xr = xb + j * inner;
-          for (i64 c = 0; c < w; c++) acc[c] += xr[c];
-        }
-        for (i64 c = 0; c < w; c++) out[o * inner + c0 + c] = static_cast<float>(acc[c]);
+      for (i64 c = 0; c < w; c++) acc[c] = max ? -kInf : 0.0;
+      for (i64 j = j0; j < j1; j++) {
+        const float* xr = xb + j * inner;
+        if (max) { for (i64 c = 0; c < w; c++) if (xr[c] > acc[c] || xr[c] != xr[c]) acc[c] = xr[c]; }
+        else for (i64 c = 0; c < w; c++) acc[c] += xr[c];
       }
+      if (rblocks == 1) for (i64 c = 0; c < w; c++) out[o * inner + c0 + c] = static_cast<float>(acc[c]);
+      else std::memcpy(part.data() + (o * rblocks + rb) * inner + c0, acc, sizeof(double) * w);
+    }
+  });
+  if (rblocks == 1) return;
+  parallel_for(outer * inner, std::max<i64>(1, kMoveGrain / rblocks), [&](i64 lo, i64 hi) {
+    for (i64 it = lo; it < hi; it++) {
+      const i64 o = it / inner, c = it % inner;
+      double acc = part[o * rblocks * inner + c];
+      for (i64 rb = 1; rb < rblocks; rb++) {
+        const double v = part[(o * rblocks + rb) * inner + c];
+        if (max) { if (v > acc || v != v) acc = v; }
+        else acc += v;
+      }
+      out[it] = static_cast<float>(acc);
     }
   });
 }

@@ -265,7 +265,7 @@ describe('native kernels match the js reference', { skip }, () => {
 
   it('reduce (sum, max incl. NaN) and sumSquares', () => {
     const r = rng(6);
-    for (const [outer, n, inner] of [[1, 1, 1], [3, 17, 1], [2, 150001, 1], [5, 33, 7], [1, 1000, 300], [4, 0, 3], [2, 9, 513]]) {
+    for (const [outer, n, inner] of [[1, 1, 1], [3, 17, 1], [2, 150001, 1], [5, 33, 7], [1, 1000, 300], [4, 0, 3], [2, 9, 513], [1, 1500, 192], [3, 700, 40]]) {
       for (const op of ['sum', 'max'] as const) {
         both(() => {
           const x = r.array(outer * n * inner, -3, 3);
