@@ -21,6 +21,10 @@ constexpr i64 NC_MAX = 2048;
 constexpr i64 kPackedBLimit = 4 << 20;
 // Packed B up to this many floats (1 MiB) is packed whole, and each unit runs all k blocks.
 constexpr i64 kKInside = 256 << 10;
+// A batch of at least this many items per thread, each with at most kItemPackedB floats of packed B
+// (512 KiB, a quarter of an L2), runs one item per task.
+constexpr i64 kItemTasksPerThread = 3;
+constexpr i64 kItemPackedB = 128 << 10;
 
 // C = beta C + bias for k == 0 (alpha A B is an empty sum).
 void scale_only(const GemmArgs& g) {
@@ -130,6 +134,21 @@ void gemm(const GemmArgs& g) {
   const i64 kcb = round_up(ceil_div(k, nkb), 8);  // balanced k blocks (the last may be shorter)
   const i64 npad = round_up(n, NR);
   const bool shared_b = g.stride_b == 0;
+
+  // Many batch items, each with its own small B (a convolution's im2col columns, per-head products):
+  // one item per task, each packing its own B on the core that uses it (the whole product stays in
+  // that core's L2) instead of packing every item's B in a shared phase and reading it back.
+  if (!shared_b && threads > 1 && g.batch >= kItemTasksPerThread * threads && nkb * kcb * npad <= kItemPackedB) {
+    parallel_items(g.batch, threads, [&](i64 t) {
+      GemmArgs one = g;
+      one.batch = 1;
+      one.a += t * g.stride_a;
+      one.b += t * g.stride_b;
+      one.c += t * g.stride_c;
+      gemm(one);  // inside a task: runs on this thread alone
+    });
+    return;
+  }
   const i64 group = shared_b ? g.batch : std::max<i64>(1, std::min<i64>(g.batch, kPackedBLimit / (kcb * npad)));
 
   // Units: (batch item, row block, column block), enough of them to balance the threads.
