@@ -1,7 +1,8 @@
 // GEMM driver, BLIS-style: per k block, B's rows are packed into kc x nr panels (shared by all
 // threads), then work units (batch item, block of rows, block of columns) are handed out dynamically;
 // each unit packs its rows of A into mr x kc panels and runs the microkernel over the tiles. When
-// the whole packed B is small, it is packed in one go and each unit runs all the k blocks.
+// the whole packed B is small, it is packed in one go and each unit runs all the k blocks. A batch of
+// many items with small B of their own runs whole items as the tasks, each one as a 1-thread GEMM.
 // Products with very few rows or columns (matrix-vector like) take lean unpacked paths (gemv.h).
 #include "gemm.h"
 
@@ -136,8 +137,8 @@ void gemm(const GemmArgs& g) {
   const bool shared_b = g.stride_b == 0;
 
   // Many batch items, each with its own small B (a convolution's im2col columns, per-head products):
-  // one item per task, each packing its own B on the core that uses it (the whole product stays in
-  // that core's L2) instead of packing every item's B in a shared phase and reading it back.
+  // one item per task, each packing its own B on the core that uses it (where the packed panels stay in
+  // L2) instead of packing every item's B in a shared phase and reading it back from the other core.
   if (!shared_b && threads > 1 && g.batch >= kItemTasksPerThread * threads && nkb * kcb * npad <= kItemPackedB) {
     parallel_items(g.batch, threads, [&](i64 t) {
       GemmArgs one = g;
