@@ -12,7 +12,8 @@ export const EVAL_SPEC: CommandSpec = {
   usage: NAME,
   summary:
     'Evaluates a model on Shapes-world samples: understanding accuracy per question type (attribute, direction,\n' +
-    'counting, multiple choice) and POPE accuracy / precision / recall / F1 / yes-ratio over every question of\n' +
+    'counting, multiple choice), the one-object questions split by scenes of one object and of several, and\n' +
+    'POPE accuracy / precision / recall / F1 / yes-ratio over every question of\n' +
     '--n videos; generation prompt fidelity (colour, shape, motion read back by the analytic detector) over\n' +
     '--gen-n videos generated from captions of single-object scenes.',
   options: {

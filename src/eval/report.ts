@@ -1,6 +1,6 @@
 /** The evaluation report as a plain-text table (what `haploomni eval` prints without --json). */
 import type { EvaluationReport } from './evaluate.js';
-import type { Accuracy } from './understanding.js';
+import { OBJECT_QUESTION_TYPES, type Accuracy } from './understanding.js';
 
 const percent = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const ratio = (x: number): string => x.toFixed(3);
@@ -19,6 +19,12 @@ export function formatReport(r: EvaluationReport): string {
     lines.push('', `understanding: ${u.questions} questions about ${u.samples} videos (${u.seconds} s)`);
     lines.push(...accuracyRows('group', Object.entries(u.groups)));
     lines.push(...accuracyRows('question type', Object.entries(u.types)));
+    const sceneWidths = [18, 12, 16];
+    lines.push(`  ${row(['by scene', 'one object', 'several objects'], sceneWidths)}`);
+    for (const t of OBJECT_QUESTION_TYPES) {
+      const one = u.byScene.single[t], several = u.byScene.several[t];
+      lines.push(`  ${row([t, `${percent(one.accuracy)} (${one.count})`, `${percent(several.accuracy)} (${several.count})`], sceneWidths)}`);
+    }
     const widths = [14, 8, 9, 6, 5, 9, 9];
     lines.push(`  ${row(['POPE', 'accuracy', 'precision', 'recall', 'F1', 'yes-ratio', 'questions'], widths)}`);
     for (const [name, m] of Object.entries(u.pope)) {

@@ -6,7 +6,11 @@
  *   others           exact match of the normalised answer (color, shape, size, motion, count)
  * and grouped as attribute (color, shape, size), direction (motion), counting (count) and multiple
  * choice, with POPE accuracy / precision / recall / F1 / yes-ratio overall and per negative-sampling
- * strategy. Answers come from any function, so the scoring can be checked with an oracle.
+ * strategy. The questions about one object (color, shape, size, motion) are also scored apart for
+ * scenes holding one object and scenes holding several: there the question must name its object
+ * ("the red object", "the circle moving left"), so the gap between the two columns measures how far
+ * the model binds the description to the right object instead of reading the whole scene.
+ * Answers come from any function, so the scoring can be checked with an oracle.
  */
 import { makeVideo, POPE_STRATEGIES, QUESTION_TYPES, shapesSample, type PopeStrategy, type QuestionType, type RgbVideo, type ShapesQuestion, type ShapesSplit } from '../data/index.js';
 import { exactMatch, parseOptionLetter, parsePopeAnswer, popeMetrics, type PopeMetrics } from './metrics.js';
@@ -17,6 +21,8 @@ export interface UnderstandingItem {
   sample: number;
   video: RgbVideo;
   question: ShapesQuestion;
+  /** objects in the sample's scene */
+  objects: number;
 }
 
 /** Answers a batch of questions, one answer text per item, in order. */
@@ -36,11 +42,17 @@ export const UNDERSTANDING_GROUPS = {
 } as const satisfies Record<string, readonly QuestionType[]>;
 export type UnderstandingGroup = keyof typeof UNDERSTANDING_GROUPS;
 
+/** Question types about one object of the scene, scored apart by the scene's object count. */
+export const OBJECT_QUESTION_TYPES = ['color', 'shape', 'size', 'motion'] as const satisfies readonly QuestionType[];
+export type ObjectQuestionType = (typeof OBJECT_QUESTION_TYPES)[number];
+
 export interface UnderstandingReport {
   samples: number;
   questions: number;
   groups: Record<UnderstandingGroup, Accuracy>;
   types: Record<QuestionType, Accuracy>;
+  /** accuracy of each one-object question type in scenes of one object, and of several */
+  byScene: Record<'single' | 'several', Record<ObjectQuestionType, Accuracy>>;
   pope: Record<'overall' | PopeStrategy, PopeMetrics>;
 }
 
@@ -50,7 +62,7 @@ export function understandingItems(split: ShapesSplit, n: number, start = 0): Un
   for (let sample = start; sample < start + n; sample++) {
     const s = shapesSample(split, sample);
     const video = makeVideo(s.frames, s.frameCount, s.height, s.width);
-    for (const question of s.questions) items.push({ sample, video, question });
+    for (const question of s.questions) items.push({ sample, video, question, objects: s.scene.objects.length });
   }
   return items;
 }
@@ -71,8 +83,10 @@ function accuracy(marks: readonly boolean[]): Accuracy {
 /** Scores answers[i] against items[i]. */
 export function scoreUnderstanding(items: readonly UnderstandingItem[], answers: readonly string[]): UnderstandingReport {
   if (answers.length !== items.length) throw new Error(`${answers.length} answers for ${items.length} questions`);
-  const marks = items.map((item, i) => ({ type: item.question.type, correct: isCorrect(item.question, answers[i]) }));
-  const ofTypes = (types: readonly QuestionType[]) => accuracy(marks.filter((m) => types.includes(m.type)).map((m) => m.correct));
+  const marks = items.map((item, i) => ({ type: item.question.type, single: item.objects === 1, correct: isCorrect(item.question, answers[i]) }));
+  const ofTypes = (types: readonly QuestionType[], single?: boolean) =>
+    accuracy(marks.filter((m) => types.includes(m.type) && (single === undefined || m.single === single)).map((m) => m.correct));
+  const byCount = (single: boolean) => Object.fromEntries(OBJECT_QUESTION_TYPES.map((t) => [t, ofTypes([t], single)])) as Record<ObjectQuestionType, Accuracy>;
   const pope = (strategy?: PopeStrategy) => popeMetrics(items.flatMap((item, i) => {
     const q = item.question;
     if (q.type !== 'existence' || (strategy && q.pope !== strategy)) return [];
@@ -85,6 +99,7 @@ export function scoreUnderstanding(items: readonly UnderstandingItem[], answers:
     samples: new Set(items.map((i) => i.sample)).size,
     questions: items.length,
     groups, types,
+    byScene: { single: byCount(true), several: byCount(false) },
     pope: { overall: pope(), ...byStrategy },
   };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { makeVideo, shapesSample, type RgbVideo } from '../../src/data/index.js';
 import { evaluateFidelity, fidelityItems, scoreFidelity } from '../../src/eval/fidelity.js';
+import { formatReport } from '../../src/eval/report.js';
 import { evaluateUnderstanding, isCorrect, scoreUnderstanding, understandingItems, type UnderstandingItem } from '../../src/eval/understanding.js';
 
 const items = understandingItems('test', 4);
@@ -32,11 +33,30 @@ test('an always-yes answerer gets the POPE figures of a constant guess; a colour
   const yes = scoreUnderstanding(items, items.map(() => 'Yes, there is.'));
   assert.deepEqual([yes.pope.overall.accuracy, yes.pope.overall.precision, yes.pope.overall.recall, yes.pope.overall.yesRatio], [0.5, 0.5, 1, 1]);
   assert.equal(yes.groups.attribute.accuracy, 0);
+  assert.equal(yes.byScene.several.color.accuracy, 0);
   const colourOnly = scoreUnderstanding(items, items.map((i) => (i.question.type === 'color' ? i.question.answer : 'purple')));
   assert.equal(colourOnly.types.color.accuracy, 1);
   assert.equal(colourOnly.groups.attribute.accuracy, colourOnly.types.color.count / colourOnly.groups.attribute.count);
   assert.equal(colourOnly.groups.direction.accuracy, 0);
   assert.equal(colourOnly.pope.overall.yesRatio, 1); // "purple" has no "no" in it: POPE reads it as yes
+});
+
+test('one-object questions are scored apart for scenes of one object and of several', () => {
+  const many = understandingItems('test', 24);
+  const single = (i: UnderstandingItem) => shapesSample('test', i.sample).scene.objects.length === 1;
+  assert.ok(many.some(single) && many.some((i) => !single(i)), 'the first 24 test scenes hold both kinds');
+  for (const i of many) assert.equal(i.objects, shapesSample('test', i.sample).scene.objects.length);
+  // right on lone objects only: 1 in the one-object column, 0 in the other, and the type's total is their mix
+  const r = scoreUnderstanding(many, many.map((i) => (single(i) ? i.question.answer : 'wrong')));
+  for (const t of ['color', 'shape', 'size', 'motion'] as const) {
+    const one = r.byScene.single[t], several = r.byScene.several[t];
+    assert.equal(one.accuracy, 1, t);
+    assert.equal(several.accuracy, 0, t);
+    assert.equal(one.count + several.count, r.types[t].count, t);
+    assert.equal(r.types[t].accuracy, one.count / r.types[t].count, t);
+  }
+  const report = formatReport({ model: 'm', split: 'test', backend: 'js', understanding: { ...r, seconds: 0 }, generation: null });
+  assert.match(report, /color\s+100\.0% \(\d+\)\s+0\.0% \(\d+\)/);
 });
 
 test('answers are parsed the way each benchmark parses them', () => {
