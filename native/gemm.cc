@@ -13,8 +13,10 @@ namespace ho {
 
 namespace {
 
-// Blocking for Zen 3-class cores (32 KiB L1d, 512 KiB L2): a kc x nr B panel (16 KiB) stays in L1
-// while the mc x kc A block (<= 96 KiB) streams from L2.
+// Blocking: a kc x nr B panel stays in L1 while the mc x kc A block (<= 96 KiB) streams from L2.
+// With the AVX2 kernel (nr 16) the panel is 16 KiB; with the AVX-512 one (12 x 32) it is 32 KiB of a
+// 48 KiB L1 (Sapphire Rapids), yet KC 128 and 192 ran no faster there than 256 (four alternating rounds
+// of the three large bench shapes: 47-58% / 53-66% of peak at 128 and 192 against 47-68% at 256).
 constexpr i64 KC = 256;
 constexpr i64 MC_MAX = 96;
 constexpr i64 NC_MAX = 2048;
