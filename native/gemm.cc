@@ -15,8 +15,8 @@ namespace {
 
 // Blocking: a kc x nr B panel stays in L1 while the mc x kc A block (<= 96 KiB) streams from L2.
 // With the AVX2 kernel (nr 16) the panel is 16 KiB; with the AVX-512 one (12 x 32) it is 32 KiB of a
-// 48 KiB L1 (Sapphire Rapids), yet KC 128 and 192 ran no faster there than 256 (four alternating rounds
-// of the three large bench shapes: 47-58% / 53-66% of peak at 128 and 192 against 47-68% at 256).
+// 48 KiB L1 (Sapphire Rapids), yet KC 128 (47-68% of peak) and 192 (46-65%) ran no faster there than
+// 256 (47-75%) over four alternating rounds of the three large bench shapes.
 constexpr i64 KC = 256;
 constexpr i64 MC_MAX = 96;
 constexpr i64 NC_MAX = 2048;
