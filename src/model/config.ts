@@ -10,7 +10,7 @@
  * use_qk_norm false).
  *
  * Our own keys (absent from the reference, documented in HaploOmniConfig below): latent_channels,
- * time_embed_dim, feature_prescale, understanding_mask, vision_stem.
+ * time_embed_dim, feature_prescale, understanding_mask, vision_stem, token_shift.
  *
  * Field names are the JSON keys, so a config reads exactly like the file it came from.
  */
@@ -106,6 +106,8 @@ export interface HaploOmniConfig {
    * difference (nn/vision-stem.ts): its 3x3 convolutions' widths and strides. null = none (the reference).
    */
   vision_stem: VisionStemConfig | null;
+  /** Ours. Add each text row's predecessor through a learnt per-channel gate before pre_norm (model/token-shift.ts). false = the reference. */
+  token_shift: boolean;
   /** Any other top-level keys of the file, kept for a faithful round trip. */
   extra: Record<string, unknown>;
 }
@@ -221,7 +223,7 @@ const KNOWN_TOP_KEYS = new Set([
   'architectures', 'model_type', 'vocab_size', 'base_config', 'pre_config', 'post_config', 'pre_connector', 'post_connector',
   'image_token_index', 'video_token_index', 'image_aspect_ratio', 'image_grid_pinpoints', 'bos_token_id',
   'eos_token_id', 'pad_token_id', 'initializer_range', 'latent_channels', 'time_embed_dim', 'feature_prescale', 'vision_stem',
-  'understanding_mask',
+  'understanding_mask', 'token_shift',
 ]);
 /** Base-part keys that the reference mirrors at the top level (they are regenerated on save). */
 const PART_KEYS = new Set<string>([
@@ -277,6 +279,7 @@ export function parseConfig(raw: unknown): HaploOmniConfig {
     },
     understanding_mask: oneOf(raw, 'understanding_mask', '', ['intended', 'causal'] as const, 'intended'),
     vision_stem: parseVisionStem(raw.vision_stem),
+    token_shift: bool(raw, 'token_shift', '', false),
     extra: Object.fromEntries(Object.entries(raw).filter(([k]) => !KNOWN_TOP_KEYS.has(k) && !PART_KEYS.has(k))),
   };
   validateConfig(config);
@@ -350,6 +353,7 @@ export function configToJson(c: HaploOmniConfig): Json {
     feature_prescale: { ...c.feature_prescale },
     understanding_mask: c.understanding_mask,
     ...(c.vision_stem ? { vision_stem: { channels: [...c.vision_stem.channels], strides: [...c.vision_stem.strides] } } : {}),
+    ...(c.token_shift ? { token_shift: true } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { noGrad, ops, Rng, tidy, type Mask, type Tensor } from '../tensor/index.
 import { padId, type UnderstandingMaskMode } from './config.js';
 import { disposeKVCache, type HaploOmni, type KVCache } from './haploomni.js';
 import { understandingMask } from './masks.js';
+import { shiftStep } from './token-shift.js';
 import { prepareUnderstanding, type UnderstandingInput } from './understanding.js';
 import type { ImageInput, VideoInput } from './visual.js';
 
@@ -97,7 +98,7 @@ export function generate(model: HaploOmni, prompts: readonly PromptInput[], opts
   const lastPosition = new Int32Array(B);
   try {
     noGrad(() => {
-      let logits = tidy(() => {
+      let { logits, lastEmbed } = tidy(() => {
         const prepared = prepareUnderstanding(model, input, { mask: opts.mask });
         const post = model.decode(prepared.hidden, { mask: prepared.mask, positions: prepared.positions, ropeBatch: B, cache, offset: 0 });
         for (let b = 0; b < B; b++) {
@@ -107,7 +108,7 @@ export function generate(model: HaploOmni, prompts: readonly PromptInput[], opts
           }
           lastPosition[b] = prepared.positions[b * T0 + T0 - 1];
         }
-        return model.textHead(ops.slice(post, 1, T0 - 1, T0)).logits;
+        return { logits: model.textHead(ops.slice(post, 1, T0 - 1, T0)).logits, lastEmbed: ops.slice(prepared.embeds, 1, T0 - 1, T0) };
       });
       const intended = (opts.mask ?? c.understanding_mask) === 'intended';
       for (let step = 0; step < maxNew; step++) {
@@ -134,11 +135,14 @@ export function generate(model: HaploOmni, prompts: readonly PromptInput[], opts
           startIds[b * capacity + at] = at;
           lastPosition[b]++;
         }
-        logits = tidy(() => decodeStep(model, next, at, lastPosition, cache, understandingMask({
+        const stepOut = tidy(() => decodeStep(model, next, lastEmbed, at, lastPosition, cache, understandingMask({
           batch: B, keys: at + 1, queryStart: at, queries: 1,
           keyMask: sliceColumns(keyMask, B, capacity, at + 1), startIds: intended ? sliceColumns(startIds, B, capacity, at + 1) : null,
         })));
+        lastEmbed.dispose();
+        ({ logits, lastEmbed } = stepOut);
       }
+      lastEmbed.dispose();
     });
   } finally {
     disposeKVCache(cache);
@@ -146,12 +150,16 @@ export function generate(model: HaploOmni, prompts: readonly PromptInput[], opts
   return { tokens, finishReasons };
 }
 
-/** One new text token per row at cache row `at`: logits [B, 1, V]. */
-function decodeStep(model: HaploOmni, ids: Int32Array, at: number, positions: Int32Array, cache: KVCache, mask: Mask): Tensor {
-  const B = ids.length;
-  const hidden = model.model.pre_norm.forward(model.model.embed_tokens.forward(ids, [B, 1]));
+/**
+ * One new text token per row at cache row `at`: logits [B, 1, V], and the token's raw embedding
+ * [B, 1, Dpre], which the token shift adds to the next row (`previous` is the row before's).
+ */
+function decodeStep(model: HaploOmni, ids: Int32Array, previous: Tensor, at: number, positions: Int32Array, cache: KVCache, mask: Mask): { logits: Tensor; lastEmbed: Tensor } {
+  const B = ids.length, gate = model.model.token_shift;
+  const embeds = model.model.embed_tokens.forward(ids, [B, 1]);
+  const hidden = model.model.pre_norm.forward(gate ? shiftStep(embeds, previous, gate) : embeds);
   const post = model.decode(hidden, { mask, positions: Int32Array.from(positions), ropeBatch: B, cache, offset: at });
-  return model.textHead(post).logits;
+  return { logits: model.textHead(post).logits, lastEmbed: embeds };
 }
 
 /** The first `cols` columns of each of `rows` rows of a [rows, stride] array. */

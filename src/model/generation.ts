@@ -5,6 +5,7 @@
  *   visual = patch_embed_cogvideo(latents) frame by frame + 3D sin-cos table           [B, N, Dpost]
  *   time   = temb_token(silu(emb))                                                      [B, 1, Dpost]
  *   sequence = [embed_tokens(text) (left-padded) | v2t(time) | v2t(visual)]             [B, S+1+N, Dpre]
+ *   (text rows token-shifted when config token_shift: model/token-shift.ts)
  *   h = decoder stack over pre_norm(sequence) with the §2.3 mask and positions
  *   out = proj_out(norm_out(norm_final(h[last N]), emb)), unpatchified                 [B, F, C, H, W]
  * The lm_head is not evaluated.
@@ -21,6 +22,7 @@ import { LATENT_PATCH } from './config.js';
 import type { HaploOmni, KVCache, Trace } from './haploomni.js';
 import { generationMask, generationPositionIds, maskBlock } from './masks.js';
 import { applyFeaturePrescale, RowKind } from './prescale.js';
+import { shiftedRows, shiftTokens } from './token-shift.js';
 
 /** Left-padded text rows: ids and mask [batch, length] (mask 1 = real token). */
 export interface TextBatch {
@@ -119,6 +121,12 @@ function checkText(text: TextBatch, batch: number): void {
   }
 }
 
+/** The prompt rows' embeddings [B, S, Dpre], token-shifted when the config has a token shift (the time and noise rows never are). */
+function textEmbeds(model: HaploOmni, text: TextBatch): Tensor {
+  const embeds = model.model.embed_tokens.forward(text.ids, [text.batch, text.length]);
+  return shiftTokens(embeds, model.model.token_shift, shiftedRows(text.batch, text.length, () => true, text.mask));
+}
+
 /** Row kinds of the [text | time | visual] sequence: text, then noise. */
 function sequenceKinds(batch: number, S: number, noise: number, start = 0): Uint8Array {
   const T = S + noise, kinds = new Uint8Array(batch * (T - start));
@@ -133,7 +141,7 @@ export function generationForward(model: HaploOmni, input: GenerationInput, opts
   checkText(text, batch);
   const { tokens, temb } = noiseTokens(model, latents, input.timesteps, trace);
   const S = text.length, N = tokens.shape[1] - 1;
-  const embeds = ops.concat([model.model.embed_tokens.forward(text.ids, [batch, S]), tokens], 1);
+  const embeds = ops.concat([textEmbeds(model, text), tokens], 1);
   trace?.('inputs_embeds', embeds);
   let hidden = model.model.pre_norm.forward(embeds);
   trace?.('after_pre_norm', hidden);
@@ -161,7 +169,7 @@ export function prefillTextState(model: HaploOmni, text: TextBatch, numVisual: n
   checkText(text, batch);
   const T = S + 1 + numVisual;
   const cache = model.createKVCache(batch, T);
-  const hidden = model.model.pre_norm.forward(model.model.embed_tokens.forward(text.ids, [batch, S]));
+  const hidden = model.model.pre_norm.forward(textEmbeds(model, text));
   const mask = maskBlock(generationMask(text.mask, batch, S, numVisual), 0, S, S);
   const positions = generationPositionIds(text.mask, batch, S, numVisual);
   model.decode(hidden, { mask, positions: rowsOf(positions, batch, T, 0, S), ropeBatch: batch, cache, offset: 0 });

@@ -1,6 +1,6 @@
 /**
  * Parameter groups, for freezing during the training stages and for reporting sizes:
- *   embeddings       model.embed_tokens
+ *   embeddings       model.embed_tokens, model.token_shift
  *   vision_stem      model.vision_stem.convs (config vision_stem; warmed up, then frozen by default: train/vision-warmup.ts)
  *   visual_input     model.patch_embed, model.vision_stem.proj, model.pre_pos_embed, model.image_newline
  *   pre              model.pre_norm + layers [0, P)
@@ -36,7 +36,7 @@ export function parameterGroup(name: string, config: HaploOmniConfig): Parameter
   }
   const sub = name.split('.')[1];
   switch (sub) {
-    case 'embed_tokens': return 'embeddings';
+    case 'embed_tokens': case 'token_shift': return 'embeddings';
     case 'patch_embed': case 'pre_pos_embed': case 'image_newline': return 'visual_input';
     case 'vision_stem': return name.split('.')[2] === 'proj' ? 'visual_input' : 'vision_stem';
     case 'pre_norm': return 'pre';

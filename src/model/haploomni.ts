@@ -63,6 +63,8 @@ export class HaploOmniModel extends Module {
   readonly post_scale: Tensor;
   /** config vision_stem: convolutional side branch added to patch_embed (ours; none in the reference) */
   readonly vision_stem: VisionStem | null;
+  /** config token_shift: the per-channel gate g of e'_t = e_t + g ⊙ e_{t-1} on text rows, [Dpre] (ours; model/token-shift.ts) */
+  readonly token_shift: Tensor | null;
 
   /** `stemRng` draws the vision stem's weights, so every other parameter gets the same values with or without a stem */
   constructor(c: HaploOmniConfig, rng: Rng, stemRng: Rng) {
@@ -86,6 +88,8 @@ export class HaploOmniModel extends Module {
     this.post_linear = this.child('post_linear', new Linear(Dpost, D, true, rng, std));
     this.post_scale = this.param('post_scale', filled(D, 1), [D]);
     this.vision_stem = c.vision_stem ? this.child('vision_stem', new VisionStem(c.vision_stem.channels, c.vision_stem.strides, Dpre, c.pre_config.patch_size, stemRng)) : null;
+    // Starts at 0.5: half the predecessor, as in the text-binding experiment that motivated it.
+    this.token_shift = c.token_shift ? this.param('token_shift', filled(Dpre, 0.5), [Dpre]) : null;
   }
 }
 

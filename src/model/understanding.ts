@@ -1,6 +1,7 @@
 /**
  * Understanding forward (reference §1.2): text + image/video tokens in, next-token logits out.
  *   inputs_embeds = embed_tokens(ids) with visual features scattered in       [B, T, Dpre]
+ *   (+ the token shift on text rows when config token_shift: model/token-shift.ts)
  *   h = pre_norm(inputs_embeds)  (then feature pre-scaling of the visual rows, when enabled)
  *   h = decoder stack (mask: intended §2.1 or causal §2.2; positions cumsum(mask) - 1)
  *   last_hidden = post_linear(post_norm(h)) * post_scale,  logits = lm_head(last_hidden)
@@ -11,6 +12,7 @@ import type { HaploOmni, Trace } from './haploomni.js';
 import { positionsFromMask, understandingMask } from './masks.js';
 import { applyFeaturePrescale } from './prescale.js';
 import { attentionStartIds } from './processor.js';
+import { shiftedRows, shiftTokens } from './token-shift.js';
 import { embedMultimodal, type MultimodalIds } from './visual.js';
 
 export interface UnderstandingInput extends MultimodalIds {
@@ -28,6 +30,8 @@ export interface UnderstandingOptions {
 
 /** The decoder's input for an understanding batch: hidden rows after pre_norm, the mask, positions. */
 export interface PreparedUnderstanding {
+  /** [B, T, Dpre] inputs_embeds before the token shift (decoding shifts its next row by the last of these) */
+  embeds: Tensor;
   /** [B, T, Dpre] after pre_norm and pre-scaling */
   hidden: Tensor;
   mask: Mask;
@@ -42,7 +46,8 @@ export function prepareUnderstanding(model: HaploOmni, input: UnderstandingInput
   if (keyMask && keyMask.length !== batch * length) throw new Error(`attention mask has ${keyMask.length} entries for ids [${batch}, ${length}]`);
   const { embeds, visualRows, counts } = embedMultimodal(model, input);
   opts.trace?.('inputs_embeds', embeds);
-  let hidden = model.model.pre_norm.forward(embeds);
+  const shifted = shiftTokens(embeds, model.model.token_shift, shiftedRows(batch, length, (r) => visualRows[r] === 0, keyMask));
+  let hidden = model.model.pre_norm.forward(shifted);
   opts.trace?.('after_pre_norm', hidden);
   hidden = applyFeaturePrescale(model.config, hidden, visualRows);
   opts.trace?.('after_feature_prescale', hidden);
@@ -53,7 +58,7 @@ export function prepareUnderstanding(model: HaploOmni, input: UnderstandingInput
     if (startIds.length !== batch * length) throw new Error(`attention start ids have ${startIds.length} entries for ids [${batch}, ${length}]`);
   }
   const mask = understandingMask({ batch, keys: length, keyMask, startIds });
-  return { hidden, mask, positions: positionsFromMask(keyMask, batch, length), startIds };
+  return { embeds, hidden, mask, positions: positionsFromMask(keyMask, batch, length), startIds };
 }
 
 /** Full understanding forward: logits [B, T, V] and last_hidden [B, T, D]. */

@@ -10,6 +10,7 @@ import { microConfig } from '../helpers/micro.js';
 
 // Pre-scaling on, so the cached path must scale the time/noise rows exactly like the full one.
 const model = new HaploOmni(microConfig({ feature_prescale: { enabled: true, visual: 0.7, noise: 0.3 } }), { seed: 21 });
+const plainModel = model;
 const request = {
   prompts: [[5, 6, 7, 8], [9, 10]],
   negativePrompts: [[5, 6]],
@@ -22,7 +23,10 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-test('the text-state cache gives the full forward\'s v-prediction (padded rows, prescale on)', () => {
+// The same with the token shift on: the cached text rows must be shifted exactly like the full forward's.
+const shiftModel = new HaploOmni(microConfig({ feature_prescale: { enabled: true, visual: 0.7, noise: 0.3 }, token_shift: true }), { seed: 21 });
+
+for (const [model, variant] of [[plainModel, ''], [shiftModel, ', token shift']] as const) test(`the text-state cache gives the full forward's v-prediction (padded rows, prescale on${variant})`, () => {
   const text = leftPad([[1, 2, 3, 4, 5], [6, 7], []], 0);
   const latents = randn([3, 2, 4, 4, 4], new Rng(2));
   noGrad(() => {

@@ -9,6 +9,7 @@ import { microConfig } from '../helpers/micro.js';
 
 const config = microConfig();
 const model = new HaploOmni(config, { seed: 5 });
+const plainModel = model;
 const IMG = config.image_token_index, VID = config.video_token_index;
 
 /** Three prompts of different lengths (so two are left-padded): one with an image, one with a video. */
@@ -22,8 +23,11 @@ function prompts(): PromptInput[] {
   ];
 }
 
+/** The same weights with the token shift on (its gate is the only extra parameter). */
+const shiftModel = new HaploOmni(microConfig({ token_shift: true }), { seed: 5 });
+
 /** Logits of the last position of every row for prompt + tokens, by a full forward without cache. */
-function fullForwardLast(ps: PromptInput[], generated: number[][], mask: 'intended' | 'causal'): Float32Array[] {
+function fullForwardLast(model: HaploOmni, ps: PromptInput[], generated: number[][], mask: 'intended' | 'causal'): Float32Array[] {
   const extended = ps.map((p, b) => ({ ...p, ids: [...p.ids, ...generated[b]] }));
   const input = promptBatch(model, extended);
   const logits = noGrad(() => understandingForward(model, input, { mask }).logits);
@@ -31,8 +35,8 @@ function fullForwardLast(ps: PromptInput[], generated: number[][], mask: 'intend
   return ps.map((_, b) => logits.data.slice(((b + 1) * input.length - 1) * V, (b + 1) * input.length * V));
 }
 
-for (const mask of ['intended', 'causal'] as const) {
-  test(`KV-cache decoding equals full recomputation at every step, batched with left padding (${mask} mask)`, () => {
+for (const [mask, model, variant] of [['intended', plainModel, ''], ['causal', plainModel, ''], ['intended', shiftModel, ', token shift'], ['causal', shiftModel, ', token shift']] as const) {
+  test(`KV-cache decoding equals full recomputation at every step, batched with left padding (${mask} mask${variant})`, () => {
     const ps = prompts();
     const stepLogits: Float32Array[] = [];
     const streamed: [number, number][] = [];
@@ -45,7 +49,7 @@ for (const mask of ['intended', 'causal'] as const) {
     assert.deepEqual(out.finishReasons, ['length', 'length', 'length']);
     const V = config.vocab_size;
     for (let s = 0; s < 5; s++) {
-      const full = fullForwardLast(ps, out.tokens.map((t) => t.slice(0, s)), mask);
+      const full = fullForwardLast(model, ps, out.tokens.map((t) => t.slice(0, s)), mask);
       for (let b = 0; b < 3; b++) {
         const cached = stepLogits[s].subarray(b * V, (b + 1) * V);
         let err = 0, argmax = 0;
