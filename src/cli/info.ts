@@ -66,7 +66,7 @@ export async function runInfo(argv: string[], io: CommandIO = PROCESS_IO): Promi
         (config.vision_stem ? `, conv stem ${config.vision_stem.channels.join('-')} (strides ${config.vision_stem.strides.join('-')}) over frames and their differences` : ''),
       `base-decoder  ${part(config.base_config)}`,
       `post-decoder  ${part(config.post_config)}, ${config.latent_channels} latent channels`,
-      `masks         understanding: ${config.understanding_mask}; feature pre-scaling ${config.feature_prescale.enabled ? 'on' : 'off'}`,
+      `masks         understanding: ${config.understanding_mask}; feature pre-scaling ${config.feature_prescale.enabled ? 'on' : 'off'}; token shift ${config.token_shift ? 'on' : 'off'}`,
       'parameters',
       ...Object.entries(parameters).map(([g, n]) => `  ${g.padEnd(16)} ${count(n).padStart(12)}`),
       `settings      (${settingsSource}) questions see ${settings.understanding_frames} frames; videos ${settings.video_frames} frames of ${settings.video_width}x${settings.video_height}, ${settings.sampling_steps} steps, guidance ${settings.guidance_scale}`,

@@ -42,7 +42,7 @@ export function info(c: HaploOmniConfig): ModelInfo {
   const stemConvs = stem.reduce((s, ch, i) => s + (i === 0 ? STEM_INPUT_CHANNELS : stem[i - 1]) * ch * 9 + ch, 0) + 2 * (stem.at(-1) ?? 0);
   const stemProj = stem.length ? stem[stem.length - 1] * Dpre * (pre.patch_size / down) ** 2 : 0;
   const groups: Record<ParameterGroup, number> = {
-    embeddings: V * Dpre,
+    embeddings: V * Dpre + (c.token_shift ? Dpre : 0), // the token table, and the token shift's gate
     vision_stem: stemConvs,
     visual_input: Dpre * 3 * pre.patch_size ** 2 + n * n * Dpre + Dpre + stemProj,
     pre: layerNorm(Dpre) + pre.num_hidden_layers * blockParameters(pre),

@@ -113,7 +113,7 @@ test('export writes F16 weights that info reports; eval --json gives every figur
   const i = await run('info', ['--model', out]);
   assert.equal(i.code, 0, i.err);
   assert.match(i.out, /weights +model\.safetensors: F16 \(\d+ tensors\)/);
-  assert.match(i.out, /total +2,8\d\d,\d\d\d/);
+  assert.match(i.out, /total +2,7\d\d,\d\d\d/);
   assert.match(i.out, /patch 8, conv stem 32-64-64/);
   assert.match(i.out, /backend +(native|js)/);
 
