@@ -1,11 +1,13 @@
 /**
  * Calibration of feature pre-scaling (see prescale.ts for the design): measures the RMS of the raw
- * features entering pre_norm per modality and sets s_m = rms_text / rms_m.
+ * features entering pre_norm per modality (text rows token-shifted when the config has the shift) and
+ * sets s_m = rms_text / rms_m.
  */
 import { noGrad, tidy, type Tensor } from '../tensor/index.js';
-import { noiseTokens, type GenerationInput } from './generation.js';
+import { noiseTokens, textEmbeds, type GenerationInput } from './generation.js';
 import type { HaploOmni } from './haploomni.js';
 import type { UnderstandingInput } from './understanding.js';
+import { shiftedRows, shiftTokens } from './token-shift.js';
 import { embedMultimodal } from './visual.js';
 
 export interface PrescaleSamples {
@@ -42,11 +44,12 @@ export function calibrateFeaturePrescale(model: HaploOmni, samples: PrescaleSamp
     for (const u of samples.understanding ?? []) tidy(() => {
       const { embeds, visualRows } = embedMultimodal(model, u);
       const real = (r: number) => !u.attentionMask || u.attentionMask[r] !== 0;
-      accumulate(text, embeds, (r) => real(r) && visualRows[r] === 0);
+      const shifted = shiftTokens(embeds, model.model.token_shift, shiftedRows(u.batch, u.length, (r) => visualRows[r] === 0, u.attentionMask ?? null));
+      accumulate(text, shifted, (r) => real(r) && visualRows[r] === 0);
       accumulate(visual, embeds, (r) => visualRows[r] === 1);
     });
     for (const g of samples.generation ?? []) tidy(() => {
-      accumulate(text, model.model.embed_tokens.forward(g.text.ids, [g.text.batch, g.text.length]), (r) => g.text.mask[r] !== 0);
+      accumulate(text, textEmbeds(model, g.text), (r) => g.text.mask[r] !== 0);
       accumulate(noise, noiseTokens(model, g.latents, g.timesteps).tokens, () => true);
     });
   });

@@ -122,7 +122,7 @@ function checkText(text: TextBatch, batch: number): void {
 }
 
 /** The prompt rows' embeddings [B, S, Dpre], token-shifted when the config has a token shift (the time and noise rows never are). */
-function textEmbeds(model: HaploOmni, text: TextBatch): Tensor {
+export function textEmbeds(model: HaploOmni, text: TextBatch): Tensor {
   const embeds = model.model.embed_tokens.forward(text.ids, [text.batch, text.length]);
   return shiftTokens(embeds, model.model.token_shift, shiftedRows(text.batch, text.length, () => true, text.mask));
 }

@@ -69,3 +69,14 @@ test('calibration sets s_m = rms_text / rms_m from the raw features and enables 
   assert.deepEqual(cal.factors, { visual: p.visual, noise: p.noise });
   assert.throws(() => calibrateFeaturePrescale(model, {}), /no text tokens/);
 });
+
+test('calibration measures the text rows as they enter pre_norm: token-shifted when the config has the shift', () => {
+  const model = new HaploOmni(microConfig({ token_shift: true }), { seed: 2 });
+  model.model.token_shift!.data.fill(1);
+  const cal = calibrateFeaturePrescale(model, { generation: [generationSample()] });
+  const e = noGrad(() => model.model.embed_tokens.forward(Int32Array.from([6, 7]), [2])).data;
+  // The prompt is [pad, 6, 7]: row "6" follows padding (unshifted), row "7" enters as e_7 + 1 * e_6.
+  const rows = [...e.subarray(0, 16), ...e.subarray(16, 32).map((v, d) => v + e[d])];
+  const rmsText = Math.sqrt(rows.reduce((a, v) => a + v * v, 0) / 32);
+  assert.ok(Math.abs(cal.rms.text - rmsText) < 1e-6 * rmsText, `text RMS ${cal.rms.text} vs ${rmsText}`);
+});
