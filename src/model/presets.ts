@@ -28,7 +28,7 @@ export const TINY = {
     intermediate_size: 512, // gated-MLP width
     num_hidden_layers: 4, // B
     num_attention_heads: 6, // head_dim 32
-    num_key_value_heads: 6, // full multi-head attention: with 2 KV heads (GQA) the text-binding task of token_shift below learnt slower
+    num_key_value_heads: 6, // full multi-head attention (with 2 KV heads a small stack learnt the text-binding task of model/token-shift.ts slower)
     rope_theta: 10000, // the model-level RoPE table
     rms_norm_eps: 1e-6,
     max_position_embeddings: 2048,
@@ -38,7 +38,7 @@ export const TINY = {
   pre_config: {
     hidden_size: 128, // Dpre: also the text embedding width
     intermediate_size: 256,
-    num_hidden_layers: 1, // P (2 + 2 pre/post layers learnt slower than 1 + 1 in the same 45 minutes; see post_config)
+    num_hidden_layers: 1, // P (the preset before had 2 pre + 2 post layers; the README's table compares the stacks on the default recipe)
     num_attention_heads: 4, // head_dim 32
     num_key_value_heads: 4,
     attention_rope: true, // own RoPE table (same head_dim as the base here, kept separate as in the paper config)
