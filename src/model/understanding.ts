@@ -45,8 +45,8 @@ export function prepareUnderstanding(model: HaploOmni, input: UnderstandingInput
   const keyMask = input.attentionMask ?? null;
   if (keyMask && keyMask.length !== batch * length) throw new Error(`attention mask has ${keyMask.length} entries for ids [${batch}, ${length}]`);
   const { embeds, visualRows, counts } = embedMultimodal(model, input);
-  opts.trace?.('inputs_embeds', embeds);
   const shifted = shiftTokens(embeds, model.model.token_shift, shiftedRows(batch, length, (r) => visualRows[r] === 0, keyMask));
+  opts.trace?.('inputs_embeds', shifted);
   let hidden = model.model.pre_norm.forward(shifted);
   opts.trace?.('after_pre_norm', hidden);
   hidden = applyFeaturePrescale(model.config, hidden, visualRows);
