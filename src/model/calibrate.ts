@@ -7,7 +7,7 @@ import { noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { noiseTokens, textEmbeds, type GenerationInput } from './generation.js';
 import type { HaploOmni } from './haploomni.js';
 import type { UnderstandingInput } from './understanding.js';
-import { shiftedRows, shiftTokens } from './token-shift.js';
+import { shiftTextRows } from './token-shift.js';
 import { embedMultimodal } from './visual.js';
 
 export interface PrescaleSamples {
@@ -44,7 +44,7 @@ export function calibrateFeaturePrescale(model: HaploOmni, samples: PrescaleSamp
     for (const u of samples.understanding ?? []) tidy(() => {
       const { embeds, visualRows } = embedMultimodal(model, u);
       const real = (r: number) => !u.attentionMask || u.attentionMask[r] !== 0;
-      const shifted = shiftTokens(embeds, model.model.token_shift, shiftedRows(u.batch, u.length, (r) => visualRows[r] === 0, u.attentionMask ?? null));
+      const shifted = shiftTextRows(embeds, model.model.token_shift, visualRows, u.attentionMask ?? null);
       accumulate(text, shifted, (r) => real(r) && visualRows[r] === 0);
       accumulate(visual, embeds, (r) => visualRows[r] === 1);
     });

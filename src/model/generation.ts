@@ -22,7 +22,7 @@ import { LATENT_PATCH } from './config.js';
 import type { HaploOmni, KVCache, Trace } from './haploomni.js';
 import { generationMask, generationPositionIds, maskBlock } from './masks.js';
 import { applyFeaturePrescale, RowKind } from './prescale.js';
-import { shiftedRows, shiftTokens } from './token-shift.js';
+import { shiftTextRows } from './token-shift.js';
 
 /** Left-padded text rows: ids and mask [batch, length] (mask 1 = real token). */
 export interface TextBatch {
@@ -123,8 +123,7 @@ function checkText(text: TextBatch, batch: number): void {
 
 /** The prompt rows' embeddings [B, S, Dpre], token-shifted when the config has a token shift (the time and noise rows never are). */
 export function textEmbeds(model: HaploOmni, text: TextBatch): Tensor {
-  const embeds = model.model.embed_tokens.forward(text.ids, [text.batch, text.length]);
-  return shiftTokens(embeds, model.model.token_shift, shiftedRows(text.batch, text.length, () => true, text.mask));
+  return shiftTextRows(model.model.embed_tokens.forward(text.ids, [text.batch, text.length]), model.model.token_shift, null, text.mask);
 }
 
 /** Row kinds of the [text | time | visual] sequence: text, then noise. */

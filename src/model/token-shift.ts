@@ -38,6 +38,16 @@ export function shiftTokens(embeds: Tensor, gate: Tensor | null, rows: Uint8Arra
   return ops.add(embeds, ops.mul(ops.mul(previous, keep), gate));
 }
 
+/**
+ * The text rows of [B, T, D] embeddings shifted: every row not flagged in `visualRows` (null = all
+ * text), with padding from `keyMask`; e itself when there is no gate.
+ */
+export function shiftTextRows(embeds: Tensor, gate: Tensor | null, visualRows: Uint8Array | null, keyMask: Uint8Array | null): Tensor {
+  if (gate === null) return embeds;
+  const [batch, length] = embeds.shape;
+  return shiftTokens(embeds, gate, shiftedRows(batch, length, (r) => visualRows === null || visualRows[r] === 0, keyMask));
+}
+
 /** One decoding step: e' = e + g ⊙ e_prev, with e [B, 1, D] and e_prev the raw embeddings of the rows before [B, 1, D]. */
 export function shiftStep(embeds: Tensor, previous: Tensor, gate: Tensor): Tensor {
   return ops.add(embeds, ops.mul(previous, gate));

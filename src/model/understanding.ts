@@ -12,7 +12,7 @@ import type { HaploOmni, Trace } from './haploomni.js';
 import { positionsFromMask, understandingMask } from './masks.js';
 import { applyFeaturePrescale } from './prescale.js';
 import { attentionStartIds } from './processor.js';
-import { shiftedRows, shiftTokens } from './token-shift.js';
+import { shiftTextRows } from './token-shift.js';
 import { embedMultimodal, type MultimodalIds } from './visual.js';
 
 export interface UnderstandingInput extends MultimodalIds {
@@ -45,7 +45,7 @@ export function prepareUnderstanding(model: HaploOmni, input: UnderstandingInput
   const keyMask = input.attentionMask ?? null;
   if (keyMask && keyMask.length !== batch * length) throw new Error(`attention mask has ${keyMask.length} entries for ids [${batch}, ${length}]`);
   const { embeds, visualRows, counts } = embedMultimodal(model, input);
-  const shifted = shiftTokens(embeds, model.model.token_shift, shiftedRows(batch, length, (r) => visualRows[r] === 0, keyMask));
+  const shifted = shiftTextRows(embeds, model.model.token_shift, visualRows, keyMask);
   opts.trace?.('inputs_embeds', shifted);
   let hidden = model.model.pre_norm.forward(shifted);
   opts.trace?.('after_pre_norm', hidden);
