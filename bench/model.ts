@@ -1,9 +1,12 @@
 /**
  * Model benchmark on the `tiny` preset (npm run bench:model [-- --json] [-- --runs N]):
  *   - training step (forward + backward + AdamW) tokens/s, understanding batch and generation batch
+ *   - an understanding micro-batch of the default training mix (6 Shapes conversations of 1..12 turns),
+ *     forward + backward padded to its longest conversation and in length groups (train/batches.ts)
  *   - understanding prefill tokens/s and KV-cached decode tokens/s
  *   - seconds per generated video (50 DDIM steps, guidance on) with and without the text-state cache
- *   - peak resident memory (process.memoryUsage().rss, sampled throughout; plus the kernel's maxRSS)
+ *   - peak resident memory of every workload but the default-mix comparison, which runs last
+ *     (process.memoryUsage().rss, sampled throughout; plus the kernel's maxRSS)
  * Every figure is the median of several runs after a warm-up. Inputs are Shapes-sized: 32x32 frames,
  * an 8-frame video question, latents of a 9-frame clip through the shipped VAE (4x temporal, 4x spatial).
  */
@@ -16,6 +19,11 @@ import { understandingLoss, type UnderstandingBatch } from '../src/model/losses.
 import { presetConfig } from '../src/model/presets.js';
 import { expandPlaceholders } from '../src/model/processor.js';
 import { AdamW, backendName, noGrad, randn, Rng, tidy } from '../src/tensor/index.js';
+import { loadTokenizer } from '../src/data/index.js';
+import { understandingBatches } from '../src/train/batches.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../src/train/options.js';
+import { understandingDraw } from '../src/train/shapes-source.js';
+import { groupedUnderstandingBackward } from '../src/train/trainer.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -105,17 +113,33 @@ const videoRuns = Math.max(1, Math.min(RUNS, 3));
 const videoCached = time(() => { noGrad(() => sampleVideo(model, request, { steps: 50, guidanceScale: 6, onStep: sampleRss })); }, videoRuns);
 const videoFull = time(() => { noGrad(() => sampleVideo(model, request, { steps: 50, guidanceScale: 6, textStateCache: false, onStep: sampleRss })); }, videoRuns);
 sampleRss();
+// Memory of the workloads above (the default-mix comparison below holds more, longer batches).
+const rssSampled = peakRss, rssKernel = process.resourceUsage().maxRSS * 1024;
+
+// The default mix's understanding micro-batches (8 of them, fixed draws), one padded batch each vs length groups.
+const tokenizer = loadTokenizer(), o = DEFAULT_TRAIN_OPTIONS, source = { ...o, seed: o.dataSeed };
+const mixDraws = Array.from({ length: 8 }, (_, m) => Array.from({ length: o.undBatch }, (_, k) => understandingDraw(10_000 + m * o.undBatch + k, source, null)));
+const mixRun = (groupCost?: number) => () => {
+  for (const draws of mixDraws) {
+    tidy(() => groupedUnderstandingBackward(model, understandingBatches(draws, tokenizer, config, o.understandingFrames, groupCost), 1));
+    optimizer.zeroGrad();
+  }
+};
+const mixPadded = time(mixRun(1e12)), mixGrouped = time(mixRun());
 
 const rows: [string, number, string][] = [
   ['train step, understanding batch', undTokens / trainUnd, `tokens/s  (${und.batch} x ${und.length} tokens, ${(trainUnd * 1000).toFixed(0)} ms/step)`],
   ['train step, generation batch', genTokens / trainGen, `tokens/s  (${GEN_BATCH} x ${24 + 1 + N} tokens, ${(trainGen * 1000).toFixed(0)} ms/step)`],
+  ['default-mix und. micro-batch, padded', (mixPadded * 1000) / mixDraws.length, `ms        (${o.undBatch} Shapes conversations, forward + backward, mean of ${mixDraws.length})`],
+  ['default-mix und. micro-batch, length groups', (mixGrouped * 1000) / mixDraws.length, 'ms'],
+  ['length-group speed-up', mixPadded / mixGrouped, 'x'],
   ['understanding prefill', prompt.length / prefill, `tokens/s  (${prompt.length}-token video prompt)`],
   ['understanding decode (KV cache)', 1 / decodePerToken, `tokens/s  (${NEW_TOKENS} greedy tokens)`],
   ['video, 50 steps, CFG, text-state cache', videoCached, `s/video   (N = ${N} latent tokens, ${request.prompts[0].length}-token prompt)`],
   ['video, 50 steps, CFG, full recompute', videoFull, 's/video'],
   ['text-state cache speed-up', videoFull / videoCached, 'x'],
-  ['peak RSS (sampled)', peakRss / 2 ** 20, 'MiB'],
-  ['peak RSS (kernel maxRSS)', process.resourceUsage().maxRSS / 1024, 'MiB'],
+  ['peak RSS (sampled)', rssSampled / 2 ** 20, 'MiB'],
+  ['peak RSS (kernel maxRSS)', rssKernel / 2 ** 20, 'MiB'],
 ];
 
 if (json) {

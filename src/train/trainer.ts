@@ -1,7 +1,8 @@
 /**
  * The unified training loop: each step sums the gradients of `accum` micro-batches, each holding
- * `undBatch` understanding conversations (next-token CE on answers and captions) and `genBatch`
- * generation clips (v-prediction MSE on VAE latents at uniformly drawn CogVideoX timesteps), then
+ * `undBatch` understanding conversations (next-token CE on answers and captions; run in groups of
+ * similar length, batches.ts) and `genBatch` generation clips (v-prediction MSE on VAE latents at
+ * uniformly drawn CogVideoX timesteps), then
  * clips the global norm and takes one AdamW step at the warmup + cosine learning rate. The first
  * `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
  * (shapes-source.ts). A model with a vision stem first has it warmed up (vision-warmup.ts).
@@ -19,12 +20,12 @@ import { diffusionLoss } from '../diffusion/loss.js';
 import { parameterGroups, PARAMETER_GROUPS, setTrainable } from '../model/groups.js';
 import { HaploOmni } from '../model/haploomni.js';
 import { loadConfig, saveModel } from '../model/checkpoint.js';
-import { understandingLoss } from '../model/losses.js';
+import { understandingLoss, type UnderstandingBatch } from '../model/losses.js';
 import { presetConfig } from '../model/presets.js';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_FILE, type PipelineSettings } from '../pipeline/settings.js';
 import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, warmupCosine, type Tensor } from '../tensor/index.js';
 import { DEFAULT_VAE_DIR, loadVae } from '../vae/index.js';
-import { generationBatch, understandingBatch } from './batches.js';
+import { generationBatch, understandingBatches } from './batches.js';
 import { identityModulation } from './init.js';
 import { CHECKPOINT_FILE, loadTrainCheckpoint, saveTrainCheckpoint, type TrainState } from './checkpoint.js';
 import { appendMetrics, readMetrics, truncateMetrics } from './metrics.js';
@@ -86,6 +87,25 @@ function writePlot(dir: string): void {
     points: records.filter((r) => typeof r[k] === 'number').map((r) => [r.step as number, r[k] as number] as [number, number]),
   })).filter((s) => s.points.length > 0);
   if (series.length) writeFileAtomic(path.join(dir, PLOT_FILE), lineChartSvg(series, { title: 'training loss', xLabel: 'step', logY: true, smooth: 0.9 }));
+}
+
+/**
+ * Runs the backward of scale * CE, the mean next-token cross-entropy over every labelled token of a
+ * micro-batch split into length groups (batches.ts), and returns CE:
+ *   CE = sum_k (n_k / n) CE_k,   CE_k the mean over group k's n_k labelled tokens, n = sum_k n_k
+ */
+export function groupedUnderstandingBackward(model: HaploOmni, groups: readonly { batch: UnderstandingBatch; targets: number }[], scale: number): number {
+  const labelled = groups.reduce((n, g) => n + g.targets, 0);
+  let mean = 0;
+  for (const { batch, targets } of groups) {
+    const weight = targets / labelled;
+    mean += tidy(() => {
+      const loss = understandingLoss(model, batch);
+      ops.scale(loss, weight * scale).backward();
+      return weight * loss.data[0];
+    });
+  }
+  return mean;
 }
 
 /**
@@ -180,11 +200,9 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
         const draws = Array.from({ length: count }, (_, k) => understandingDraw(state.undIndex + k, source, grounding));
         state.undIndex += count;
         lossUnd += tidy(() => {
-          const { batch } = understandingBatch(draws, tokenizer, model.config, o.understandingFrames);
-          tokens += batch.batch * batch.length;
-          const loss = understandingLoss(model, batch);
-          ops.scale(loss, 1 / o.accum).backward();
-          return loss.data[0];
+          const groups = understandingBatches(draws, tokenizer, model.config, o.understandingFrames);
+          for (const { batch } of groups) tokens += batch.batch * batch.length;
+          return groupedUnderstandingBackward(model, groups, 1 / o.accum);
         }) / o.accum;
       }
       if (vae && o.genBatch > 0) {
