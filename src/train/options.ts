@@ -69,7 +69,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
   ssgInit: 'identity',
   vae: null,
-  steps: 3800,
+  steps: 4200,
   undBatch: 6,
   genBatch: 6,
   accum: 1,
