@@ -10,6 +10,7 @@
  * Every figure is the median of several runs after a warm-up. Inputs are Shapes-sized: 32x32 frames,
  * an 8-frame video question, latents of a 9-frame clip through the shipped VAE (4x temporal, 4x spatial).
  */
+import { loadTokenizer } from '../src/data/index.js';
 import { diffusionLoss } from '../src/diffusion/loss.js';
 import { sampleVideo } from '../src/diffusion/sample.js';
 import { generate } from '../src/model/generate.js';
@@ -19,7 +20,6 @@ import { understandingLoss, type UnderstandingBatch } from '../src/model/losses.
 import { presetConfig } from '../src/model/presets.js';
 import { expandPlaceholders } from '../src/model/processor.js';
 import { AdamW, backendName, noGrad, randn, Rng, tidy } from '../src/tensor/index.js';
-import { loadTokenizer } from '../src/data/index.js';
 import { understandingBatches } from '../src/train/batches.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../src/train/options.js';
 import { understandingDraw } from '../src/train/shapes-source.js';

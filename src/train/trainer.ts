@@ -2,10 +2,10 @@
  * The unified training loop: each step sums the gradients of `accum` micro-batches, each holding
  * `undBatch` understanding conversations (next-token CE on answers and captions; run in groups of
  * similar length, batches.ts) and `genBatch` generation clips (v-prediction MSE on VAE latents at
- * uniformly drawn CogVideoX timesteps), then
- * clips the global norm and takes one AdamW step at the warmup + cosine learning rate. The first
- * `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
- * (shapes-source.ts). A model with a vision stem first has it warmed up (vision-warmup.ts).
+ * uniformly drawn CogVideoX timesteps), then clips the global norm and takes one AdamW step at the
+ * warmup + cosine learning rate. The first `groundingSteps` steps hold `groundingBatch` one-question
+ * attribute conversations instead (shapes-source.ts). A model with a vision stem first has it warmed
+ * up (vision-warmup.ts).
  *
  *   loss = CE_und + genWeight * MSE_gen
  *
