@@ -3,14 +3,17 @@
  *   - training step (forward + backward + AdamW) tokens/s, understanding batch and generation batch
  *   - an understanding micro-batch of the default training mix (6 Shapes conversations of 1..12 turns),
  *     forward + backward padded to its longest conversation and in length groups (train/batches.ts)
+ *   - a generation micro-batch of the default mix with real Shapes prompts (~110 tokens with the chat
+ *     template), ms per noise draw: the default clips x draws (draws sharing their prompt's pass)
+ *     against as many clips of one draw each
  *   - understanding prefill tokens/s and KV-cached decode tokens/s
  *   - seconds per generated video (50 DDIM steps, guidance on) with and without the text-state cache
- *   - peak resident memory of every workload but the default-mix comparison, which runs last
+ *   - peak resident memory of every workload but the default-mix comparisons, which run last
  *     (process.memoryUsage().rss, sampled throughout; plus the kernel's maxRSS)
  * Every figure is the median of several runs after a warm-up. Inputs are Shapes-sized: 32x32 frames,
  * an 8-frame video question, latents of a 9-frame clip through the shipped VAE (4x temporal, 4x spatial).
  */
-import { loadTokenizer } from '../src/data/index.js';
+import { buildGenerationPrompt, loadTokenizer } from '../src/data/index.js';
 import { diffusionLoss } from '../src/diffusion/loss.js';
 import { sampleVideo } from '../src/diffusion/sample.js';
 import { generate } from '../src/model/generate.js';
@@ -20,9 +23,10 @@ import { understandingLoss, type UnderstandingBatch } from '../src/model/losses.
 import { presetConfig } from '../src/model/presets.js';
 import { expandPlaceholders } from '../src/model/processor.js';
 import { AdamW, backendName, noGrad, randn, Rng, tidy } from '../src/tensor/index.js';
+import { leftPad } from '../src/model/generation.js';
 import { understandingBatches } from '../src/train/batches.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../src/train/options.js';
-import { understandingDraw } from '../src/train/shapes-source.js';
+import { generationDraw, understandingDraw } from '../src/train/shapes-source.js';
 import { groupedUnderstandingBackward } from '../src/train/trainer.js';
 
 const args = process.argv.slice(2);
@@ -113,7 +117,7 @@ const videoRuns = Math.max(1, Math.min(RUNS, 3));
 const videoCached = time(() => { noGrad(() => sampleVideo(model, request, { steps: 50, guidanceScale: 6, onStep: sampleRss })); }, videoRuns);
 const videoFull = time(() => { noGrad(() => sampleVideo(model, request, { steps: 50, guidanceScale: 6, textStateCache: false, onStep: sampleRss })); }, videoRuns);
 sampleRss();
-// Memory of the workloads above (the default-mix comparison below holds more, longer batches).
+// Memory of the workloads above (the default-mix comparisons below hold more, longer batches).
 const rssSampled = peakRss, rssKernel = process.resourceUsage().maxRSS * 1024;
 
 // The default mix's understanding micro-batches (8 of them, fixed draws), one padded batch each vs length groups.
@@ -127,12 +131,28 @@ const mixRun = (groupCost?: number) => () => {
 };
 const mixPadded = time(mixRun(1e12)), mixGrouped = time(mixRun());
 
+// The default mix's generation micro-batch (fixed prompts, random latents): clips x draws, seconds per noise draw.
+const totalDraws = o.genBatch * o.genDraws;
+const genPrompts = Array.from({ length: totalDraws }, (_, k) => buildGenerationPrompt(tokenizer, generationDraw(10_000 + k, source).prompt).ids);
+const genMixRun = (clips: number, draws: number) => {
+  const text = leftPad(genPrompts.slice(0, clips), tokenizer.padId);
+  const latents = randn([clips, LATENT.frames, C, LATENT.height, LATENT.width], rng);
+  return () => {
+    tidy(() => diffusionLoss(model, latents, text.ids, text.mask, rng, { draws }).backward());
+    optimizer.zeroGrad();
+  };
+};
+const genOneDraw = time(genMixRun(totalDraws, 1)) / totalDraws, genShared = time(genMixRun(o.genBatch, o.genDraws)) / totalDraws;
+
 const rows: [string, number, string][] = [
   ['train step, understanding batch', undTokens / trainUnd, `tokens/s  (${und.batch} x ${und.length} tokens, ${(trainUnd * 1000).toFixed(0)} ms/step)`],
   ['train step, generation batch', genTokens / trainGen, `tokens/s  (${GEN_BATCH} x ${24 + 1 + N} tokens, ${(trainGen * 1000).toFixed(0)} ms/step)`],
   ['default-mix und. micro-batch, padded', (mixPadded * 1000) / mixDraws.length, `ms        (${o.undBatch} Shapes conversations, forward + backward, mean of ${mixDraws.length})`],
   ['default-mix und. micro-batch, length groups', (mixGrouped * 1000) / mixDraws.length, 'ms'],
   ['length-group speed-up', mixPadded / mixGrouped, 'x'],
+  [`default-mix gen. micro-batch, ${totalDraws} clips x 1 draw`, genOneDraw * 1000, `ms/draw   (prompts of ${Math.min(...genPrompts.map((q) => q.length))}-${Math.max(...genPrompts.map((q) => q.length))} tokens, forward + backward)`],
+  [`default-mix gen. micro-batch, ${o.genBatch} clips x ${o.genDraws} draws`, genShared * 1000, 'ms/draw'],
+  ['shared-prompt draws speed-up', genOneDraw / genShared, 'x'],
   ['understanding prefill', prompt.length / prefill, `tokens/s  (${prompt.length}-token video prompt)`],
   ['understanding decode (KV cache)', 1 / decodePerToken, `tokens/s  (${NEW_TOKENS} greedy tokens)`],
   ['video, 50 steps, CFG, text-state cache', videoCached, `s/video   (N = ${N} latent tokens, ${request.prompts[0].length}-token prompt)`],

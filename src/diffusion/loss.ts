@@ -7,34 +7,41 @@ import { cogvideoxAlphasCumprod } from './scheduler.js';
 let alphas: Float64Array | null = null;
 
 /**
- * For clean latents x0 [B, F, C, h, w] and their left-padded prompts (textIds/textMask [B, S]):
- *   t ~ uniform integer in [0, 1000) per row,  eps ~ N(0, 1)
- *   x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps,   target v = sqrt(a_t) eps - sqrt(1 - a_t) x0
- *   loss = mean((model(x_t, t, text) - v)^2)
- * with a_t the scheduler's alphas_cumprod (SNR-shifted, zero terminal SNR). `timesteps` fixes t.
+ * For clean latents x0 [B, F, C, h, w] and their left-padded prompts (textIds/textMask [B, S]),
+ * R = `draws` noise draws per clip (default 1):
+ *   t_r = floor(1000 (r + u_r) / R), u_r ~ uniform[0, 1)   (stratified: each draw has its own 1000 / R
+ *                                                          slice, so t stays uniform over [0, 1000))
+ *   eps ~ N(0, 1),  x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps,   target v = sqrt(a_t) eps - sqrt(1 - a_t) x0
+ *   loss = mean over the B R draws of mean((model(x_t, t, text) - v)^2)
+ * with a_t the scheduler's alphas_cumprod (SNR-shifted, zero terminal SNR). The R draws of a clip share
+ * one pass over its prompt (generationForward's draws), which costs far less than R separate clips.
+ * `timesteps` ([B R], row b R + r) fixes t.
  */
 export function diffusionLoss(model: HaploOmni, latents: Tensor, textIds: Int32Array, textMask: Uint8Array, rng: Rng,
-  opts: { timesteps?: ArrayLike<number> } = {}): Tensor {
+  opts: { timesteps?: ArrayLike<number>; draws?: number } = {}): Tensor {
   alphas ??= cogvideoxAlphasCumprod();
-  const B = latents.shape[0];
+  const B = latents.shape[0], R = opts.draws ?? 1, T = alphas.length;
+  if (!Number.isInteger(R) || R < 1) throw new Error(`diffusionLoss: draws must be a positive integer, got ${R}`);
   if (textIds.length % B !== 0 || textMask.length !== textIds.length) {
     throw new Error(`text ids (${textIds.length}) and mask (${textMask.length}) must be [${B}, S] for ${B} latent rows`);
   }
-  const timesteps = opts.timesteps ? Array.from(opts.timesteps) : Array.from(rng.uniform(B), (u) => Math.min(alphas!.length - 1, Math.floor(u * alphas!.length)));
-  if (timesteps.length !== B || timesteps.some((t) => !Number.isInteger(t) || t < 0 || t >= alphas!.length)) {
-    throw new Error(`diffusionLoss: timesteps must be ${B} integers in [0, ${alphas.length}), got [${timesteps.join(', ')}]`);
+  const timesteps = opts.timesteps ? Array.from(opts.timesteps)
+    : Array.from(rng.uniform(B * R), (u, k) => Math.min(T - 1, Math.floor(((k % R) + u) * (T / R))));
+  if (timesteps.length !== B * R || timesteps.some((t) => !Number.isInteger(t) || t < 0 || t >= T)) {
+    throw new Error(`diffusionLoss: timesteps must be ${B * R} integers in [0, ${T}), got [${timesteps.join(', ')}]`);
   }
-  const eps = rng.normal(latents.size);
-  const x0 = latents.data, per = latents.size / B;
-  const noisy = new Float32Array(latents.size), target = new Float32Array(latents.size);
-  for (let b = 0; b < B; b++) {
-    const sa = Math.sqrt(alphas[timesteps[b]]), sb = Math.sqrt(1 - alphas[timesteps[b]]);
-    for (let i = b * per; i < (b + 1) * per; i++) {
-      noisy[i] = sa * x0[i] + sb * eps[i];
-      target[i] = sa * eps[i] - sb * x0[i];
+  const per = latents.size / B, eps = rng.normal(B * R * per), x0 = latents.data;
+  const noisy = new Float32Array(B * R * per), target = new Float32Array(B * R * per);
+  for (let k = 0; k < B * R; k++) {
+    const sa = Math.sqrt(alphas[timesteps[k]]), sb = Math.sqrt(1 - alphas[timesteps[k]]), clean = Math.floor(k / R) * per;
+    for (let i = 0; i < per; i++) {
+      const e = eps[k * per + i], x = x0[clean + i];
+      noisy[k * per + i] = sa * x + sb * e;
+      target[k * per + i] = sa * e - sb * x;
     }
   }
+  const shape = [B * R, ...latents.shape.slice(1)];
   const text = { ids: textIds, mask: textMask, batch: B, length: textIds.length / B };
-  const v = generationForward(model, { latents: fromBuffer(noisy, latents.shape), timesteps, text });
-  return ops.mseLoss(v, fromBuffer(target, latents.shape));
+  const v = generationForward(model, { latents: fromBuffer(noisy, shape), timesteps, text, draws: R });
+  return ops.mseLoss(v, fromBuffer(target, shape));
 }

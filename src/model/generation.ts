@@ -45,11 +45,17 @@ export function leftPad(rows: readonly (readonly number[])[], pad: number): Text
 }
 
 export interface GenerationInput {
-  /** noisy latents x_t [B, F, C, h, w] */
+  /** noisy latents x_t [B R, F, C, h, w]: R draws per text row, row b R + r */
   latents: Tensor;
-  /** integer timesteps, one per row */
+  /** integer timesteps, one per latent row */
   timesteps: ArrayLike<number>;
+  /** B text rows */
   text: TextBatch;
+  /**
+   * noise draws R per text row (default 1): the R draws of a prompt follow its text in one sequence,
+   * each seeing the text and itself only (masks.ts), so the text rows run once for all R
+   */
+  draws?: number;
 }
 
 /** Latent geometry: frames and the patch grid. */
@@ -133,23 +139,27 @@ function sequenceKinds(batch: number, S: number, noise: number, start = 0): Uint
   return kinds;
 }
 
-/** Full generation forward (no cache): the v-prediction [B, F, C, h, w]. */
+/** Full generation forward (no cache): the v-prediction [B R, F, C, h, w]. */
 export function generationForward(model: HaploOmni, input: GenerationInput, opts: { trace?: Trace } = {}): Tensor {
-  const { latents, text } = input, trace = opts.trace;
-  const [batch] = latents.shape;
+  const { latents, text } = input, trace = opts.trace, R = input.draws ?? 1;
+  const [rows] = latents.shape, batch = rows / R;
+  if (!Number.isInteger(R) || R < 1 || !Number.isInteger(batch)) throw new Error(`${rows} latent rows cannot be ${R} noise draws per prompt`);
   checkText(text, batch);
   const { tokens, temb } = noiseTokens(model, latents, input.timesteps, trace);
-  const S = text.length, N = tokens.shape[1] - 1;
-  const embeds = ops.concat([textEmbeds(model, text), tokens], 1);
+  const S = text.length, G = tokens.shape[1], N = G - 1;
+  const groups = R === 1 ? tokens : ops.reshape(tokens, [batch, R * G, tokens.shape[2]]);
+  const embeds = ops.concat([textEmbeds(model, text), groups], 1);
   trace?.('inputs_embeds', embeds);
   let hidden = model.model.pre_norm.forward(embeds);
   trace?.('after_pre_norm', hidden);
-  hidden = applyFeaturePrescale(model.config, hidden, sequenceKinds(batch, S, 1 + N));
+  hidden = applyFeaturePrescale(model.config, hidden, sequenceKinds(batch, S, R * G));
   trace?.('after_feature_prescale', hidden);
   const post = model.decode(hidden, {
-    mask: generationMask(text.mask, batch, S, N), positions: generationPositionIds(text.mask, batch, S, N), ropeBatch: batch, trace,
+    mask: generationMask(text.mask, batch, S, N, R), positions: generationPositionIds(text.mask, batch, S, N, R), ropeBatch: batch, trace,
   });
-  const v = generationHead(model, ops.slice(post, 1, S + 1), temb, latents.shape);
+  // every group's rows after its time row: [B, S + R G, D] -> [B R, N, D]
+  const visual = R === 1 ? ops.slice(post, 1, S + 1) : ops.slice(ops.reshape(ops.slice(post, 1, S), [rows, G, post.shape[2]]), 1, 1);
+  const v = generationHead(model, visual, temb, latents.shape);
   trace?.('v_pred', v);
   return v;
 }

@@ -75,38 +75,55 @@ export function positionsFromMask(mask: Uint8Array | null, batch: number, length
  *
  * Text and the time token form one lower-triangular block; visual tokens are bidirectional; pad rows
  * are all ones so that no row is empty. textMask [batch, S]: 1 = real token; padding must be on the left.
+ *
+ * With `draws` = R > 1 the sequence holds R noise groups after the text, T = S + R (1 + N):
+ * [text | time_0 visual_0 | ... | time_{R-1} visual_{R-1}]. Each group sees the text and itself exactly
+ * as the single group above does, and no other group, so each group's rows compute what they would
+ * compute alone (the training loss's several noise draws per prompt, diffusion/loss.ts).
  */
-export function generationMask(textMask: Uint8Array, batch: number, S: number, N: number): Mask {
+export function generationMask(textMask: Uint8Array, batch: number, S: number, N: number, draws = 1): Mask {
   checkLeftPadded(textMask, batch, S);
-  const T = S + 1 + N;
+  checkDraws(draws);
+  const G = 1 + N, T = S + draws * G;
   const data = new Uint8Array(batch * T * T);
   for (let b = 0; b < batch; b++) {
     const isPad = (j: number) => j < S && textMask[b * S + j] === 0;
     for (let i = 0; i < T; i++) {
       const row = (b * T + i) * T;
       if (isPad(i)) { data.fill(1, row, row + T); continue; }
-      for (let j = 0; j < T; j++) {
-        if (isPad(j)) continue;
-        // Rows up to the time token are causal over text + time; visual rows see everything real.
-        data[row + j] = i <= S ? (j <= i ? 1 : 0) : 1;
+      if (i < S) {
+        // text rows: causal over real text
+        for (let j = 0; j <= i; j++) if (!isPad(j)) data[row + j] = 1;
+        continue;
       }
+      const groupStart = S + Math.floor((i - S) / G) * G;
+      for (let j = 0; j < S; j++) if (!isPad(j)) data[row + j] = 1;
+      // the time row sees itself; visual rows see their group's time row and every visual row of it
+      const last = i === groupStart ? i : groupStart + G - 1;
+      data.fill(1, row + groupStart, row + last + 1);
     }
   }
   return { data, shape: [batch, T, T] };
 }
 
-/** Position ids of a generation sequence: 0 for pads, then 0, 1, ..., L + N over text, time and visual. */
-export function generationPositionIds(textMask: Uint8Array, batch: number, S: number, N: number): Int32Array {
-  const T = S + 1 + N;
+/**
+ * Position ids of a generation sequence: 0 for pads, then 0, 1, ..., L + N over text, time and visual
+ * (L real text tokens). With R draws every noise group repeats the positions L, ..., L + N.
+ */
+export function generationPositionIds(textMask: Uint8Array, batch: number, S: number, N: number, draws = 1): Int32Array {
+  checkDraws(draws);
+  const G = 1 + N, T = S + draws * G;
   const pos = new Int32Array(batch * T);
   for (let b = 0; b < batch; b++) {
     let p = 0;
-    for (let j = 0; j < T; j++) {
-      const pad = j < S && textMask[b * S + j] === 0;
-      pos[b * T + j] = pad ? 0 : p++;
-    }
+    for (let j = 0; j < S; j++) pos[b * T + j] = textMask[b * S + j] === 0 ? 0 : p++;
+    for (let j = S; j < T; j++) pos[b * T + j] = p + ((j - S) % G);
   }
   return pos;
+}
+
+function checkDraws(draws: number): void {
+  if (!Number.isInteger(draws) || draws < 1) throw new Error(`noise draws per prompt must be a positive integer, got ${draws}`);
 }
 
 /** Rows [rowStart, rowEnd) and columns [0, cols) of a mask, as a new mask. */

@@ -10,7 +10,7 @@
 import {
   buildGenerationPrompt, buildUnderstandingExample, leftPad, IGNORE_INDEX, type HaploTokenizer,
 } from '../data/index.js';
-import type { HaploOmniConfig } from '../model/config.js';
+import { LATENT_PATCH, type HaploOmniConfig } from '../model/config.js';
 import type { UnderstandingBatch } from '../model/losses.js';
 import { imageTokenCount, videoTokenCount } from '../model/processor.js';
 import type { ImageInput, VideoInput } from '../model/visual.js';
@@ -114,6 +114,8 @@ export interface GenerationBatch {
   textMask: Uint8Array;
   /** text + time + latent tokens per row, for throughput */
   tokens: number;
+  /** time + latent tokens of one noise draw */
+  noiseTokens: number;
 }
 
 export function generationBatch(draws: readonly GenerationDraw[], tokenizer: HaploTokenizer, vae: VideoVae): GenerationBatch {
@@ -121,5 +123,6 @@ export function generationBatch(draws: readonly GenerationDraw[], tokenizer: Hap
   const padded = leftPad(draws.map((d) => buildGenerationPrompt(tokenizer, d.prompt).ids), tokenizer.padId);
   const textIds = Int32Array.from(padded.ids.flat()), textMask = Uint8Array.from(padded.attentionMask.flat());
   const [, F, , h, w] = latents.shape;
-  return { latents, textIds, textMask, tokens: draws.length * (padded.length + 1 + (F * h * w) / 4) };
+  const noiseTokens = 1 + (F * h * w) / (LATENT_PATCH * LATENT_PATCH);
+  return { latents, textIds, textMask, tokens: draws.length * (padded.length + noiseTokens), noiseTokens };
 }

@@ -14,6 +14,11 @@ export interface TrainOptions {
   /** understanding conversations and generation clips per micro-batch (their ratio is the data mix) */
   undBatch: number;
   genBatch: number;
+  /**
+   * noise draws per generation clip: each clip's latents are noised R times (t stratified over R
+   * slices of the schedule) and the R draws share one pass over the prompt (diffusion/loss.ts)
+   */
+  genDraws: number;
   /** micro-batches whose gradients are summed into one step */
   accum: number;
   /** peak and final learning rate of the warmup + cosine schedule, and the warmup steps */
@@ -72,6 +77,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   steps: 4200,
   undBatch: 6,
   genBatch: 6,
+  genDraws: 1,
   accum: 1,
   lr: 5e-4,
   minLr: 2.5e-5,
@@ -101,7 +107,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
 /** Throws an error naming the first impossible option. */
 export function validateTrainOptions(o: TrainOptions): void {
   const bad = (m: string): never => { throw new Error(`train: ${m}`); };
-  for (const k of ['steps', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames', 'maxTurns'] as const) {
+  for (const k of ['steps', 'genDraws', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames', 'maxTurns'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
   }
   for (const k of ['undBatch', 'genBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'visionWarmupSteps', 'seed', 'dataSeed'] as const) {

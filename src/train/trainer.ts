@@ -2,10 +2,10 @@
  * The unified training loop: each step sums the gradients of `accum` micro-batches, each holding
  * `undBatch` understanding conversations (next-token CE on answers and captions; run in groups of
  * similar length, batches.ts) and `genBatch` generation clips (v-prediction MSE on VAE latents at
- * uniformly drawn CogVideoX timesteps), then clips the global norm and takes one AdamW step at the
- * warmup + cosine learning rate. The first `groundingSteps` steps hold `groundingBatch` one-question
- * attribute conversations instead (shapes-source.ts). A model with a vision stem first has it warmed
- * up (vision-warmup.ts).
+ * uniformly drawn CogVideoX timesteps, `genDraws` noise draws per clip sharing one pass over its
+ * prompt), then clips the global norm and takes one AdamW step at the warmup + cosine learning rate.
+ * The first `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
+ * (shapes-source.ts). A model with a vision stem first has it warmed up (vision-warmup.ts).
  *
  *   loss = CE_und + genWeight * MSE_gen
  *
@@ -114,7 +114,7 @@ export function groupedUnderstandingBackward(model: HaploOmni, groups: readonly 
  * phase) rather than today's default.
  */
 export function resumedOptions(stored: Partial<TrainOptions>, steps: number): TrainOptions {
-  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, ...stored, steps };
+  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1, ...stored, steps };
 }
 
 /**
@@ -211,8 +211,8 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
         state.genIndex += o.genBatch;
         lossGen += tidy(() => {
           const batch = generationBatch(draws, tokenizer, vae);
-          tokens += batch.tokens;
-          const loss = diffusionLoss(model, batch.latents, batch.textIds, batch.textMask, rng);
+          tokens += batch.tokens + (o.genDraws - 1) * draws.length * batch.noiseTokens;
+          const loss = diffusionLoss(model, batch.latents, batch.textIds, batch.textMask, rng, { draws: o.genDraws });
           ops.scale(loss, o.genWeight / o.accum).backward();
           return loss.data[0];
         }) / o.accum;

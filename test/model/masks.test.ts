@@ -51,6 +51,16 @@ test('generation positions: 0 for pads, then 0..L+N', () => {
   assert.deepEqual(Array.from(generationPositionIds(textMask, 2, 3, 2)), [0, 0, 1, 2, 3, 4, /**/ 0, 1, 2, 3, 4, 5]);
 });
 
+test('generation mask with two noise draws: each group sees the text and itself only', () => {
+  //                cols: pad/text text text | time vis vis | time vis vis
+  assert.deepEqual(table(generationMask(textMask, 2, 3, 2, 2)), [
+    ['111111111', '010000000', '011000000', '011100000', '011111000', '011111000', '011000100', '011000111', '011000111'],
+    ['100000000', '110000000', '111000000', '111100000', '111111000', '111111000', '111000100', '111000111', '111000111'],
+  ]);
+  assert.deepEqual(Array.from(generationPositionIds(textMask, 2, 3, 2, 2)), [0, 0, 1, 2, 3, 4, 2, 3, 4, /**/ 0, 1, 2, 3, 4, 5, 3, 4, 5]);
+  assert.throws(() => generationMask(textMask, 2, 3, 2, 0), /noise draws per prompt must be a positive integer, got 0/);
+});
+
 test('mask blocks (the text-state cache uses the text block and the lower rows)', () => {
   const full = generationMask(textMask, 2, 3, 2);
   assert.deepEqual(table(maskBlock(full, 0, 3, 3)), [['111', '010', '011'], ['100', '110', '111']]);

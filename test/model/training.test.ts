@@ -9,6 +9,7 @@ import { understandingLoss, type UnderstandingBatch } from '../../src/model/loss
 import { expandPlaceholders } from '../../src/model/processor.js';
 import { understandingForward } from '../../src/model/understanding.js';
 import { fromBuffer, noGrad, ops, randn, Rng } from '../../src/tensor/index.js';
+import { allclose } from '../helpers/allclose.js';
 import { microConfig } from '../helpers/micro.js';
 
 const config = microConfig();
@@ -78,6 +79,49 @@ test('diffusionLoss draws x_t and the v target from the schedule', () => {
   const manual = noGrad(() => ops.mseLoss(generationForward(model, { latents: fromBuffer(noisy, latents.shape), timesteps, text }), fromBuffer(target, latents.shape)).item());
   assert.ok(Math.abs(loss - manual) < 1e-6, `${loss} vs ${manual}`);
   assert.throws(() => diffusionLoss(model, latents, textIds, textMask, new Rng(1), { timesteps: [0, 1000] }), /timesteps must be 2 integers in \[0, 1000\)/);
+});
+
+test('noise draws sharing one prompt pass give each draw the v and gradients it gets alone', () => {
+  const model = new HaploOmni(microConfig({ feature_prescale: { enabled: true, visual: 0.5, noise: 0.2 } }), { seed: 5 });
+  const { textIds, textMask } = generationBatch();
+  const R = 3, latents = randn([2 * R, 2, 4, 4, 4], new Rng(11)), timesteps = [5, 400, 999, 20, 610, 870];
+  const weights = randn(latents.shape, new Rng(12));
+  const run = (draws: number) => {
+    for (const t of model.parameters()) t.grad = null;
+    // alone: every draw is its own row with its prompt repeated
+    const text = draws === 1
+      ? { ids: Int32Array.from({ length: 2 * R * 3 }, (_, i) => textIds[Math.floor(i / (3 * R)) * 3 + (i % 3)]),
+        mask: Uint8Array.from({ length: 2 * R * 3 }, (_, i) => textMask[Math.floor(i / (3 * R)) * 3 + (i % 3)]), batch: 2 * R, length: 3 }
+      : { ids: textIds, mask: textMask, batch: 2, length: 3 };
+    const v = generationForward(model, { latents, timesteps, text, draws });
+    ops.sum(ops.mul(v, weights)).backward();
+    return { v: Float32Array.from(v.data), grads: model.namedParameters().map(([name, t]) => [name, Float32Array.from(t.grad?.data ?? [])] as const) };
+  };
+  const alone = run(1), shared = run(R);
+  allclose(shared.v, alone.v, { rtol: 1e-4, atol: 1e-5 }, 'v');
+  shared.grads.forEach(([name, g], i) => allclose(g, alone.grads[i][1], { rtol: 1e-3, atol: 1e-5 }, name));
+  assert.throws(() => generationForward(model, { latents, timesteps, text: { ids: textIds, mask: textMask, batch: 2, length: 3 }, draws: 4 }), /6 latent rows cannot be 4 noise draws per prompt/);
+});
+
+test('diffusionLoss with R draws: stratified t (draw r in [1000 r / R, 1000 (r + 1) / R)), the clip repeated, one mean', () => {
+  const model = new HaploOmni(config, { seed: 4 });
+  const { latents, textIds, textMask } = generationBatch();
+  const R = 4, rows = 2 * R, per = latents.size / 2;
+  const loss = noGrad(() => diffusionLoss(model, latents, textIds, textMask, new Rng(8), { draws: R }).item());
+  // The same draws by hand: R uniforms per clip for t, then the noise.
+  const rng = new Rng(8), u = rng.uniform(rows), eps = rng.normal(rows * per), a = cogvideoxAlphasCumprod();
+  const timesteps = Array.from(u, (x, k) => Math.floor(((k % R) + x) * (1000 / R)));
+  timesteps.forEach((t, k) => assert.ok(t >= 250 * (k % R) && t < 250 * ((k % R) + 1), `draw ${k}: t ${t}`));
+  const noisy = new Float32Array(rows * per), target = new Float32Array(rows * per);
+  for (let i = 0; i < rows * per; i++) {
+    const k = Math.floor(i / per), at = a[timesteps[k]], x = latents.data[Math.floor(k / R) * per + (i % per)];
+    noisy[i] = Math.sqrt(at) * x + Math.sqrt(1 - at) * eps[i];
+    target[i] = Math.sqrt(at) * eps[i] - Math.sqrt(1 - at) * x;
+  }
+  const shape = [rows, ...latents.shape.slice(1)], text = { ids: textIds, mask: textMask, batch: 2, length: 3 };
+  const manual = noGrad(() => ops.mseLoss(generationForward(model, { latents: fromBuffer(noisy, shape), timesteps, text, draws: R }), fromBuffer(target, shape)).item());
+  assert.ok(Math.abs(loss - manual) < 1e-6, `${loss} vs ${manual}`);
+  assert.throws(() => diffusionLoss(model, latents, textIds, textMask, new Rng(1), { draws: 0 }), /draws must be a positive integer, got 0/);
 });
 
 test('one backward of NTP + diffusion loss reaches every parameter; the generation loss never reaches lm_head', () => {
