@@ -16,7 +16,9 @@ export interface TrainOptions {
   genBatch: number;
   /**
    * noise draws per generation clip: each clip's latents are noised R times (t stratified over R
-   * slices of the schedule) and the R draws share one pass over the prompt (diffusion/loss.ts)
+   * slices of the schedule) and the R draws share one pass over the prompt (diffusion/loss.ts). The
+   * default 3 clips x 2 draws costs 21% less per step than 6 clips x 1 (0.32 against 0.41 s here) and
+   * generated as well; the saving bought 1000 more steps
    */
   genDraws: number;
   /** micro-batches whose gradients are summed into one step */
@@ -74,10 +76,10 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
   ssgInit: 'identity',
   vae: null,
-  steps: 4200,
+  steps: 5200,
   undBatch: 6,
-  genBatch: 6,
-  genDraws: 1,
+  genBatch: 3,
+  genDraws: 2,
   accum: 1,
   lr: 5e-4,
   minLr: 2.5e-5,

@@ -10,13 +10,13 @@ import { loadPipeline } from '../../src/pipeline/index.js';
 /** Test-split samples whose questions are asked (fixed: the same questions on every run). */
 const SAMPLES = 40;
 /**
- * Floors below what the shipped model measures on these 40 samples (colour 0.875, shape 0.825, motion
- * 0.875, POPE 0.821; `assets/model/eval.txt` has 100 samples) yet well above what answering from the
+ * Floors below what the shipped model measures on these 40 samples (colour 0.8, shape 0.875, motion
+ * 0.925, POPE 0.983; `assets/model/eval.txt` has 100 samples) yet well above what answering from the
  * question alone gives. The most frequent answer of each type, over 400 test samples: colour "red"
  * 17.5%, shape "circle" 26.5%, motion "left" 15.2%; a constant "yes" or "no" gets POPE accuracy 0.5.
  */
-const MIN_ACCURACY = { color: 0.75, shape: 0.7, motion: 0.75 } as const;
-const MIN_POPE_ACCURACY = 0.75;
+const MIN_ACCURACY = { color: 0.7, shape: 0.75, motion: 0.8 } as const;
+const MIN_POPE_ACCURACY = 0.85;
 
 it('the embedded model reads colour, shape and motion from test videos and answers POPE questions above chance', () => {
   const report = evaluate(loadPipeline(), { split: 'test', n: SAMPLES, genN: 0 });
