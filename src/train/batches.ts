@@ -112,9 +112,7 @@ export interface GenerationBatch {
   latents: Tensor;
   textIds: Int32Array;
   textMask: Uint8Array;
-  /** text + time + latent tokens per row, for throughput */
-  tokens: number;
-  /** time + latent tokens of one noise draw */
+  /** time + latent tokens of one noise draw (with the padded text, for throughput) */
   noiseTokens: number;
 }
 
@@ -124,5 +122,5 @@ export function generationBatch(draws: readonly GenerationDraw[], tokenizer: Hap
   const textIds = Int32Array.from(padded.ids.flat()), textMask = Uint8Array.from(padded.attentionMask.flat());
   const [, F, , h, w] = latents.shape;
   const noiseTokens = 1 + (F * h * w) / (LATENT_PATCH * LATENT_PATCH);
-  return { latents, textIds, textMask, tokens: draws.length * (padded.length + noiseTokens), noiseTokens };
+  return { latents, textIds, textMask, noiseTokens };
 }

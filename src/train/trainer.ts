@@ -211,7 +211,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
         state.genIndex += o.genBatch;
         lossGen += tidy(() => {
           const batch = generationBatch(draws, tokenizer, vae);
-          tokens += batch.tokens + (o.genDraws - 1) * draws.length * batch.noiseTokens;
+          tokens += batch.textIds.length + draws.length * o.genDraws * batch.noiseTokens;
           const loss = diffusionLoss(model, batch.latents, batch.textIds, batch.textMask, rng, { draws: o.genDraws });
           ops.scale(loss, o.genWeight / o.accum).backward();
           return loss.data[0];
