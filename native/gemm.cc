@@ -1,8 +1,10 @@
 // GEMM driver, BLIS-style: per k block, B's rows are packed into kc x nr panels (shared by all
 // threads), then work units (batch item, block of rows, block of columns) are handed out dynamically;
 // each unit packs its rows of A into mr x kc panels and runs the microkernel over the tiles. When
-// the whole packed B is small, it is packed in one go and each unit runs all the k blocks. A batch of
-// many items with small B of their own runs whole items as the tasks, each one as a 1-thread GEMM.
+// the whole packed B is small, it is packed in one go and each unit runs all the k blocks. A single
+// product large in every dimension is instead cut into one slab of rows or columns per thread, each slab
+// a 1-thread GEMM; a batch of many items with small B of their own runs whole items as the tasks, each
+// one as a 1-thread GEMM.
 // Products with very few rows or columns (matrix-vector like) take lean unpacked paths (gemv.h).
 #include "gemm.h"
 
@@ -28,6 +30,8 @@ constexpr i64 kKInside = 256 << 10;
 // (512 KiB, a quarter of an L2), runs one item per task.
 constexpr i64 kItemTasksPerThread = 3;
 constexpr i64 kItemPackedB = 128 << 10;
+// A single product whose m, n and k are all at least this large is cut into one slab per thread.
+constexpr i64 kSlabMin = 256;
 
 // C = beta C + bias for k == 0 (alpha A B is an empty sum).
 void scale_only(const GemmArgs& g) {
@@ -149,6 +153,36 @@ void gemm(const GemmArgs& g) {
       one.b += t * g.stride_b;
       one.c += t * g.stride_c;
       gemm(one);  // inside a task: runs on this thread alone
+    });
+    return;
+  }
+  // One slab per thread: the larger of m and n is cut into `threads` slabs of whole panels, each a
+  // single-threaded GEMM of its own (own packing, no barriers, nothing shared between cores); the operand
+  // along the other dimension is packed by every thread, a cost of order 1 / max(m, n) of the work. On
+  // 2 threads of an AMD Zen 5 the shared-B units lose about a quarter of their speed to the per-k-block
+  // barriers and to reading panels packed on the other core: slabs took the three large bench shapes from
+  // 292-302 / 283-291 / 249-253 to 311-338 / 355-361 / 310-335 GFLOP/s (2 x 2 alternating runs of
+  // bench:engine, 423-447 GFLOP/s peak). Small products stay on the shared units, where dynamic hand-out
+  // absorbs a worker that joins late: with slabs for every product of at least 512 rows or columns, the
+  // tiny preset's training step (k or n of 128-192) ran 0.44 against 0.39 s/step, its caller waiting on
+  // the other slab for 29% of its own slab's time.
+  if (threads > 1 && g.batch == 1 && std::min({m, n, k}) >= kSlabMin && std::max(m, n) >= threads * kSlabMin) {
+    const bool by_cols = n >= m;
+    parallel_items(threads, threads, [&](i64 s) {
+      GemmArgs one = g;
+      if (by_cols) {
+        const i64 panels = ceil_div(n, NR), j0 = panels * s / threads * NR, j1 = std::min(n, panels * (s + 1) / threads * NR);
+        one.n = j1 - j0;
+        one.b += j0 * bcs;
+        one.c += j0;
+        if (g.bias) one.bias += j0;
+      } else {
+        const i64 panels = ceil_div(m, MR), i0 = panels * s / threads * MR, i1 = std::min(m, panels * (s + 1) / threads * MR);
+        one.m = i1 - i0;
+        one.a += i0 * ars;
+        one.c += i0 * g.ldc;
+      }
+      if (one.m > 0 && one.n > 0) gemm(one);  // inside a task: runs on this thread alone
     });
     return;
   }

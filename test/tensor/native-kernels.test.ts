@@ -114,12 +114,14 @@ describe('native kernels match the js reference', { skip }, () => {
     // m, n, k, batch; [300, 200, 520] and [250, 70, 600, 3] run every k block inside a unit (packed B <= 1 MiB),
     // [40, 450, 600] the k blocks outermost (packed B over 1 MiB); on several threads, [64, 64, 64, 8] and
     // [32, 100, 300, 7] run one batch item per task; [1030, 40, 270] and [60, 600, 300] are single products
-    // large in one dimension.
+    // large in one dimension; [530, 270, 300] and [270, 530, 300] are cut into one slab of rows or of columns
+    // per thread.
     const shapes: [number, number, number, number][] = [
       [1, 1, 1, 1], [2, 3, 1, 2], [5, 7, 3, 1], [6, 16, 8, 1], [7, 17, 9, 3], [12, 32, 64, 2], [13, 31, 257, 1],
       [4, 300, 70, 2], [1, 129, 513, 1], [3, 40, 100, 3], [97, 61, 300, 1], [150, 45, 31, 1], [300, 200, 520, 1],
       [37, 5, 260, 4], [64, 64, 64, 8], [145, 33, 2, 1], [23, 1, 77, 2], [29, 3, 0, 2], [300, 1, 70, 2], [517, 4, 33, 1],
       [70, 3, 300, 2], [250, 70, 600, 3], [1030, 40, 270, 1], [40, 450, 600, 1], [32, 100, 300, 7], [60, 600, 300, 1],
+      [530, 270, 300, 1], [270, 530, 300, 1],
     ];
     for (const [m, n, k, batch] of shapes) {
       for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
@@ -522,6 +524,12 @@ describe('native kernels: thread count, portable build, errors', { skip }, () =>
       const C4 = new Float32Array(60 * 520);
       nk.gemm({ transA: false, transB: false, m: 60, n: 520, k: 260, batch: 1, a: A, aOffset: 0, lda: 260, strideA: 0, b: B,
         bOffset: 0, ldb: 520, strideB: 0, c: C4, cOffset: 0, ldc: 520, strideC: 0, alpha: 1, beta: 0, bias: null });
+      // single products large in every dimension: one slab of columns, then of rows, per thread
+      const C5 = new Float32Array(270 * 520), C6 = new Float32Array(520 * 260);
+      nk.gemm({ transA: false, transB: false, m: 270, n: 520, k: 260, batch: 1, a: A, aOffset: 0, lda: 260, strideA: 0, b: B,
+        bOffset: 0, ldb: 520, strideB: 0, c: C5, cOffset: 0, ldc: 520, strideC: 0, alpha: 1, beta: 0, bias: null });
+      nk.gemm({ transA: false, transB: false, m: 520, n: 260, k: 260, batch: 1, a: A, aOffset: 0, lda: 260, strideA: 0, b: B,
+        bOffset: 0, ldb: 260, strideB: 0, c: C6, cOffset: 0, ldc: 260, strideC: 0, alpha: 1, beta: 0, bias: null });
       // a convolution-like batch (shared A, 8 items with their own B): one item per task on several threads
       const C3 = new Float32Array(8 * 30 * 60);
       nk.gemm({ transA: false, transB: false, m: 30, n: 60, k: 270, batch: 8, a: A, aOffset: 0, lda: 270, strideA: 0, b: B,
@@ -544,7 +552,7 @@ describe('native kernels: thread count, portable build, errors', { skip }, () =>
       const dout = new Float32Array(4 * 8 * 64), dlse = new Float32Array(4 * 8);
       nk.attention(dec, dout, dlse);
       const ss = new Float32Array([nk.sumSquares(A, A.length)]);
-      return [C, C2, C3, C4, out, lse, gq, gk, gv, gx, gw, gb, red, sm, ss, dout, dlse];
+      return [C, C2, C3, C4, C5, C6, out, lse, gq, gk, gv, gx, gw, gb, red, sm, ss, dout, dlse];
     };
     try {
       a.setThreads(1);
