@@ -59,6 +59,19 @@ export interface TrainOptions {
   visionWarmupSteps: number;
   visionWarmupBatch: number;
   visionWarmupLr: number;
+  /**
+   * the generation phase: the last round(genPhaseShare steps) of the `steps` hold `genPhaseUndBatch`
+   * conversations and `genPhaseGenBatch` clips of `genPhaseDraws` draws each, the diffusion loss weighted
+   * `genPhaseGenWeight`, at a constant `genPhaseLr` after a 20-step warmup (the cosine of `lr` spans the
+   * steps before; plan.ts). Mixed steps teach the generator colour but not motion; steps where generation
+   * has most of the update do. The default 2400 steps took generated motion from 10% to 67% (README)
+   */
+  genPhaseShare: number;
+  genPhaseUndBatch: number;
+  genPhaseGenBatch: number;
+  genPhaseDraws: number;
+  genPhaseGenWeight: number;
+  genPhaseLr: number;
   /** frames per Shapes clip, and frames a question shows the model */
   frames: number;
   understandingFrames: number;
@@ -76,7 +89,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
   ssgInit: 'identity',
   vae: null,
-  steps: 5200,
+  steps: 6400,
   undBatch: 6,
   genBatch: 3,
   genDraws: 2,
@@ -97,6 +110,12 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   visionWarmupSteps: 1200,
   visionWarmupBatch: 8,
   visionWarmupLr: 2e-3,
+  genPhaseShare: 0.375,
+  genPhaseUndBatch: 6,
+  genPhaseGenBatch: 6,
+  genPhaseDraws: 4,
+  genPhaseGenWeight: 4,
+  genPhaseLr: 3e-4,
   frames: 9,
   understandingFrames: 5,
   trainGroups: PARAMETER_GROUPS.filter((g) => g !== 'vision_stem'),
@@ -109,20 +128,22 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
 /** Throws an error naming the first impossible option. */
 export function validateTrainOptions(o: TrainOptions): void {
   const bad = (m: string): never => { throw new Error(`train: ${m}`); };
-  for (const k of ['steps', 'genDraws', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames', 'maxTurns'] as const) {
+  for (const k of ['steps', 'genDraws', 'genPhaseDraws', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames', 'maxTurns'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
   }
-  for (const k of ['undBatch', 'genBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'visionWarmupSteps', 'seed', 'dataSeed'] as const) {
+  for (const k of ['undBatch', 'genBatch', 'genPhaseUndBatch', 'genPhaseGenBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'visionWarmupSteps', 'seed', 'dataSeed'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 0) bad(`${k} must be a non-negative integer, got ${o[k]}`);
   }
   if (o.undBatch + o.genBatch === 0) bad('undBatch and genBatch are both 0: nothing to train on');
   if (!(o.lr > 0)) bad(`lr must be positive, got ${o.lr}`);
+  if (o.genPhaseShare > 0 && o.genPhaseUndBatch + o.genPhaseGenBatch === 0) bad('genPhaseUndBatch and genPhaseGenBatch are both 0: the generation phase has nothing to train on');
+  if (!(o.genPhaseLr > 0)) bad(`genPhaseLr must be positive, got ${o.genPhaseLr}`);
   if (!(o.visionWarmupLr > 0)) bad(`visionWarmupLr must be positive, got ${o.visionWarmupLr}`);
   if (!Number.isInteger(o.visionWarmupBatch) || o.visionWarmupBatch < 1) bad(`visionWarmupBatch must be a positive integer, got ${o.visionWarmupBatch}`);
   if (!(o.minLr >= 0 && o.minLr <= o.lr)) bad(`minLr must be in [0, lr], got ${o.minLr}`);
-  for (const k of ['weightDecay', 'genWeight'] as const) if (!(o[k] >= 0)) bad(`${k} must be non-negative, got ${o[k]}`);
+  for (const k of ['weightDecay', 'genWeight', 'genPhaseGenWeight'] as const) if (!(o[k] >= 0)) bad(`${k} must be non-negative, got ${o[k]}`);
   if (!(o.maxGradNorm > 0)) bad(`maxGradNorm must be positive, got ${o.maxGradNorm}`);
-  for (const k of ['dropPrompt', 'genSingleShare', 'imageShare', 'captionShare'] as const) if (!(o[k] >= 0 && o[k] <= 1)) bad(`${k} must be in [0, 1], got ${o[k]}`);
+  for (const k of ['dropPrompt', 'genSingleShare', 'genPhaseShare', 'imageShare', 'captionShare'] as const) if (!(o[k] >= 0 && o[k] <= 1)) bad(`${k} must be in [0, 1], got ${o[k]}`);
   if ((o.frames - 1) % 4 !== 0) bad(`frames must be 1 + a multiple of 4 (the VAE groups frames by 4), got ${o.frames}`);
   if (!SSG_INITS.includes(o.ssgInit)) bad(`ssgInit must be one of ${SSG_INITS.join(', ')}, got '${o.ssgInit}'`);
   if (o.trainGroups.length === 0) bad('no parameter group is trainable');

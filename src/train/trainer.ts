@@ -5,9 +5,10 @@
  * uniformly drawn CogVideoX timesteps, `genDraws` noise draws per clip sharing one pass over its
  * prompt), then clips the global norm and takes one AdamW step at the warmup + cosine learning rate.
  * The first `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
- * (shapes-source.ts). A model with a vision stem first has it warmed up (vision-warmup.ts).
+ * (shapes-source.ts), and the last `genPhaseShare` of them are the generation phase, mostly generation clips at
+ * a constant learning rate (plan.ts). A model with a vision stem first has it warmed up (vision-warmup.ts).
  *
- *   loss = CE_und + genWeight * MSE_gen
+ *   loss = CE_und + genWeight * MSE_gen   (genPhaseGenWeight in the generation phase)
  *
  * A run folder holds checkpoint.safetensors (resume state), the model folder files (config.json,
  * model.safetensors, pipeline.json, vae/) rewritten at every checkpoint, metrics.jsonl and loss.svg.
@@ -23,16 +24,17 @@ import { loadConfig, saveModel } from '../model/checkpoint.js';
 import { understandingLoss, type UnderstandingBatch } from '../model/losses.js';
 import { presetConfig } from '../model/presets.js';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_FILE, type PipelineSettings } from '../pipeline/settings.js';
-import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, warmupCosine, type Tensor } from '../tensor/index.js';
+import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, type Tensor } from '../tensor/index.js';
 import { DEFAULT_VAE_DIR, loadVae } from '../vae/index.js';
 import { generationBatch, understandingBatches } from './batches.js';
+import { stepPlan } from './plan.js';
 import { identityModulation } from './init.js';
 import { CHECKPOINT_FILE, loadTrainCheckpoint, saveTrainCheckpoint, type TrainState } from './checkpoint.js';
 import { appendMetrics, readMetrics, truncateMetrics } from './metrics.js';
 import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions, type TrainOptions } from './options.js';
 import { lineChartSvg } from './plot.js';
 import { Progress } from './progress.js';
-import { generationDraw, groundingStage, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
+import { generationDraw, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
 import { warmUpVisionStem } from './vision-warmup.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -114,7 +116,7 @@ export function groupedUnderstandingBackward(model: HaploOmni, groups: readonly 
  * phase) rather than today's default.
  */
 export function resumedOptions(stored: Partial<TrainOptions>, steps: number): TrainOptions {
-  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1, ...stored, steps };
+  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1, genPhaseShare: 0, ...stored, steps };
 }
 
 /**
@@ -145,7 +147,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   validateTrainOptions(o);
   const tokenizer = loadTokenizer();
   const vaeDir = o.vae ?? DEFAULT_VAE_DIR;
-  const vae = o.genBatch > 0 ? loadVae(vaeDir) : null;
+  const vae = o.genBatch > 0 || (o.genPhaseShare > 0 && o.genPhaseGenBatch > 0) ? loadVae(vaeDir) : null;
   if (vae && vae.config.latent_channels !== model.config.latent_channels) {
     throw new Error(`the VAE in ${vaeDir} has ${vae.config.latent_channels} latent channels, the model expects ${model.config.latent_channels}`);
   }
@@ -191,29 +193,29 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   const sessionStart = performance.now(), elapsedAtStart = state.elapsed;
   while (state.step < o.steps) {
     const step = state.step;
-    opt.lr = warmupCosine(step, { peak: o.lr, warmup: o.warmup, total: o.steps, min: o.minLr });
+    const plan = stepPlan(step, o);
+    opt.lr = plan.lr;
     opt.zeroGrad();
     let lossUnd = 0, lossGen = 0, tokens = 0;
     for (let micro = 0; micro < o.accum; micro++) {
-      if (o.undBatch > 0) {
-        const grounding = groundingStage(step, o.groundingSteps), count = grounding ? o.groundingBatch : o.undBatch;
-        const draws = Array.from({ length: count }, (_, k) => understandingDraw(state.undIndex + k, source, grounding));
-        state.undIndex += count;
+      if (plan.undCount > 0) {
+        const draws = Array.from({ length: plan.undCount }, (_, k) => understandingDraw(state.undIndex + k, source, plan.grounding));
+        state.undIndex += plan.undCount;
         lossUnd += tidy(() => {
           const groups = understandingBatches(draws, tokenizer, model.config, o.understandingFrames);
           for (const { batch } of groups) tokens += batch.batch * batch.length;
           return groupedUnderstandingBackward(model, groups, 1 / o.accum);
         }) / o.accum;
       }
-      if (vae && o.genBatch > 0) {
-        const draws = Array.from({ length: o.genBatch }, (_, k) => generationDraw(state.genIndex + k, source));
+      if (vae && plan.genClips > 0) {
+        const draws = Array.from({ length: plan.genClips }, (_, k) => generationDraw(state.genIndex + k, source));
         const rng = new Rng(o.seed, DIFFUSION_STREAM, state.genIndex * 4096);
-        state.genIndex += o.genBatch;
+        state.genIndex += plan.genClips;
         lossGen += tidy(() => {
           const batch = generationBatch(draws, tokenizer, vae);
-          tokens += batch.textIds.length + draws.length * o.genDraws * batch.noiseTokens;
-          const loss = diffusionLoss(model, batch.latents, batch.textIds, batch.textMask, rng, { draws: o.genDraws });
-          ops.scale(loss, o.genWeight / o.accum).backward();
+          tokens += batch.textIds.length + draws.length * plan.genDraws * batch.noiseTokens;
+          const loss = diffusionLoss(model, batch.latents, batch.textIds, batch.textMask, rng, { draws: plan.genDraws });
+          ops.scale(loss, plan.genWeight / o.accum).backward();
           return loss.data[0];
         }) / o.accum;
       }

@@ -37,7 +37,8 @@ before(() => {
   saveVae(new VideoVae(vaeConfig({ base_channels: 8, norm_groups: 4 }), 1), path.join(dir, 'vae'));
   common = ['--model', path.join(dir, 'config.json'), '--vae', path.join(dir, 'vae'), '--steps', '24', '--und-batch', '2', '--gen-batch', '2',
     '--frames', '5', '--und-frames', '3', '--warmup', '2', '--checkpoint-every', '5', '--log-every', '1',
-    '--grounding-steps', '6', '--grounding-batch', '3', '--vision-warmup-steps', '4', '--vision-warmup-batch', '2'];
+    '--grounding-steps', '6', '--grounding-batch', '3', '--vision-warmup-steps', '4', '--vision-warmup-batch', '2',
+    '--gen-phase-share', '0.25', '--gen-phase-und-batch', '1', '--gen-phase-gen-batch', '3'];
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
