@@ -18,7 +18,7 @@ export interface TrainOptions {
    * noise draws per generation clip: each clip's latents are noised R times (t stratified over R
    * slices of the schedule) and the R draws share one pass over the prompt (diffusion/loss.ts). The
    * default 3 clips x 2 draws costs 21% less per step than 6 clips x 1 (0.32 against 0.41 s here) and
-   * generated as well; the saving bought 1000 more steps
+   * generated as well (these are the main steps; the generation phase has its own, genPhaseDraws)
    */
   genDraws: number;
   /** micro-batches whose gradients are summed into one step */
