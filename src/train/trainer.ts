@@ -24,7 +24,7 @@ import { loadConfig, saveModel } from '../model/checkpoint.js';
 import { understandingLoss, type UnderstandingBatch } from '../model/losses.js';
 import { presetConfig } from '../model/presets.js';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_FILE, type PipelineSettings } from '../pipeline/settings.js';
-import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, type Tensor } from '../tensor/index.js';
+import { AdamW, backendName, clipFactor, gradNorm, noGrad, ops, Rng, tidy, type Tensor } from '../tensor/index.js';
 import { DEFAULT_VAE_DIR, loadVae } from '../vae/index.js';
 import { generationBatch, understandingBatches } from './batches.js';
 import { stepPlan } from './plan.js';
@@ -41,6 +41,8 @@ export const METRICS_FILE = 'metrics.jsonl';
 export const PLOT_FILE = 'loss.svg';
 /** RNG stream of the diffusion noise and timesteps (data draws use their own streams). */
 const DIFFUSION_STREAM = 3;
+/** Philox blocks (4 random numbers each) of the diffusion stream reserved per generation clip: its timesteps and noise draws must fit. */
+const NOISE_BLOCKS_PER_CLIP = 4096;
 
 export interface TrainResult {
   /** 'done', or 'diverged' when a non-finite loss stopped the run */
@@ -110,6 +112,15 @@ export function groupedUnderstandingBackward(model: HaploOmni, groups: readonly 
   return mean;
 }
 
+/** Throws when a clip's R draws of `perClip` latent values (plus R timesteps) would run into the next clip's random numbers. */
+function checkNoiseBudget(perClip: number, o: TrainOptions): void {
+  const draws = Math.max(o.genDraws, o.genPhaseShare > 0 ? o.genPhaseDraws : 0), budget = 4 * NOISE_BLOCKS_PER_CLIP - 8;
+  if (draws * (perClip + 1) > budget) {
+    throw new Error(`train: ${draws} noise draws of a clip's ${perClip} latent values need more than the ${budget} random numbers each clip has; ` +
+      `use at most ${Math.floor(budget / (perClip + 1))} draws (--gen-draws, --gen-phase-draws) or shorter or smaller clips`);
+  }
+}
+
 /**
  * The options a resumed run continues with: the stored ones, the new step count, and for options
  * added since the checkpoint was written the value that reproduces what it ran with (no grounding
@@ -152,6 +163,9 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
     throw new Error(`the VAE in ${vaeDir} has ${vae.config.latent_channels} latent channels, the model expects ${model.config.latent_channels}`);
   }
 
+  const source: ShapesSourceOptions = { ...o, seed: o.dataSeed }; // the data options share their names, but the seed is the dataset's
+  if (vae) checkNoiseBudget(noGrad(() => tidy(() => vae.encodeVideos([generationDraw(0, source).sample]).size)), o); // before any work is done
+
   const stem = model.model.vision_stem;
   const log = hooks.progress === null ? null : hooks.progress ?? process.stderr;
   const warmUp = !resume && stem !== null && o.visionWarmupSteps > 0;
@@ -175,7 +189,6 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   const opt = new AdamW(trainable.map(([, t]) => t), { lr: o.lr, weightDecay: o.weightDecay }, trainable.map(([, t]) => decays(t)));
   restore?.(opt, trainable);
 
-  const source: ShapesSourceOptions = { ...o, seed: o.dataSeed }; // the data options share their names, but the seed is the dataset's
   const progress = hooks.progress === null ? null : new Progress({ total: o.steps, label: 'train', unit: 'tok', stream: hooks.progress }, state.step);
   if (log) {
     log.write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +
@@ -209,7 +222,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
       }
       if (vae && plan.genClips > 0) {
         const draws = Array.from({ length: plan.genClips }, (_, k) => generationDraw(state.genIndex + k, source));
-        const rng = new Rng(o.seed, DIFFUSION_STREAM, state.genIndex * 4096);
+        const rng = new Rng(o.seed, DIFFUSION_STREAM, state.genIndex * NOISE_BLOCKS_PER_CLIP);
         state.genIndex += plan.genClips;
         lossGen += tidy(() => {
           const batch = generationBatch(draws, tokenizer, vae);

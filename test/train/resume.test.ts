@@ -113,3 +113,10 @@ it('stops on a non-finite loss with a clear message and keeps the last good chec
   assert.match(r.stderr, /non-finite .*stopped without updating.*last good checkpoint/);
   assert.ok(existsSync(path.join(out, 'checkpoint.safetensors')), 'the last good checkpoint is kept');
 });
+
+it('noise draws that would overrun a clip\'s share of the diffusion random numbers are refused, naming the options', () => {
+  const r = run([...common, '--gen-draws', '20', '--out', path.join(dir, 'too-many-draws')]);
+  assert.notEqual(r.status, 0);
+  assert.ok(!existsSync(path.join(dir, 'too-many-draws', 'checkpoint.safetensors')), 'refused before the vision warm-up wrote a checkpoint');
+  assert.match(r.stderr, /20 noise draws of a clip's 1024 latent values need more than the 16376 random numbers each clip has; use at most 15 draws \(--gen-draws, --gen-phase-draws\)/);
+});
