@@ -24,7 +24,7 @@ import { loadConfig, saveModel } from '../model/checkpoint.js';
 import { understandingLoss, type UnderstandingBatch } from '../model/losses.js';
 import { presetConfig } from '../model/presets.js';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_FILE, type PipelineSettings } from '../pipeline/settings.js';
-import { AdamW, backendName, clipFactor, gradNorm, noGrad, ops, Rng, tidy, type Tensor } from '../tensor/index.js';
+import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, type Tensor } from '../tensor/index.js';
 import { DEFAULT_VAE_DIR, loadVae } from '../vae/index.js';
 import { generationBatch, understandingBatches } from './batches.js';
 import { stepPlan } from './plan.js';
@@ -164,7 +164,10 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   }
 
   const source: ShapesSourceOptions = { ...o, seed: o.dataSeed }; // the data options share their names, but the seed is the dataset's
-  if (vae) checkNoiseBudget(noGrad(() => tidy(() => vae.encodeVideos([generationDraw(0, source).sample]).size)), o); // before any work is done
+  if (vae) { // before any work is done: a clip's latent values from its size, [F', C, H / s, W / s]
+    const clip = generationDraw(0, source).sample, s = vae.config.spatial_compression;
+    checkNoiseBudget(vae.latentFrames(clip.frameCount) * vae.config.latent_channels * (clip.height / s) * (clip.width / s), o);
+  }
 
   const stem = model.model.vision_stem;
   const log = hooks.progress === null ? null : hooks.progress ?? process.stderr;
