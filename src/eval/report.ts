@@ -1,6 +1,6 @@
 /** The evaluation report as a plain-text table (what `haploomni eval` prints without --json). */
 import type { EvaluationReport } from './evaluate.js';
-import { OBJECT_QUESTION_TYPES, type Accuracy } from './understanding.js';
+import { NAMING_ATTRIBUTES, OBJECT_QUESTION_TYPES, type Accuracy } from './understanding.js';
 
 const percent = (x: number | null): string => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 const ratio = (x: number): string => x.toFixed(3);
@@ -24,6 +24,12 @@ export function formatReport(r: EvaluationReport): string {
     for (const t of OBJECT_QUESTION_TYPES) {
       const one = u.byScene.single[t], several = u.byScene.several[t];
       lines.push(`  ${row([t, `${percent(one.accuracy)} (${one.count})`, `${percent(several.accuracy)} (${several.count})`], sceneWidths)}`);
+    }
+    const namingWidths = [18, 12, 12, 12, 12];
+    lines.push(`  ${row(['several, named by', ...NAMING_ATTRIBUTES], namingWidths)}`);
+    for (const t of OBJECT_QUESTION_TYPES) {
+      const cell = (a: Accuracy) => (a.count === 0 ? '-' : `${percent(a.accuracy)} (${a.count})`);
+      lines.push(`  ${row([t, ...NAMING_ATTRIBUTES.map((a) => cell(u.byNaming[t][a]))], namingWidths)}`);
     }
     const widths = [14, 8, 9, 6, 5, 9, 9];
     lines.push(`  ${row(['POPE', 'accuracy', 'precision', 'recall', 'F1', 'yes-ratio', 'questions'], widths)}`);

@@ -9,10 +9,12 @@
  * strategy. The questions about one object (color, shape, size, motion) are also scored apart for
  * scenes holding one object and scenes holding several: there the question must name its object
  * ("the red object", "the circle moving left"), so the gap between the two columns measures how far
- * the model binds the description to the right object instead of reading the whole scene.
+ * the model binds the description to the right object instead of reading the whole scene. In scenes of
+ * several objects they are also scored by what the description names the object by (a question named
+ * by size and shape counts under both), which shows which attributes the model can find an object by.
  * Answers come from any function, so the scoring can be checked with an oracle.
  */
-import { makeVideo, POPE_STRATEGIES, QUESTION_TYPES, shapesSample, type PopeStrategy, type QuestionType, type RgbVideo, type ShapesQuestion, type ShapesSplit } from '../data/index.js';
+import { makeVideo, POPE_STRATEGIES, QUESTION_TYPES, shapesSample, type Attribute, type PopeStrategy, type QuestionType, type RgbVideo, type ShapesQuestion, type ShapesSplit } from '../data/index.js';
 import { exactMatch, parseOptionLetter, parsePopeAnswer, popeMetrics, type PopeMetrics } from './metrics.js';
 
 /** One question about one sample's video. */
@@ -45,6 +47,8 @@ export type UnderstandingGroup = keyof typeof UNDERSTANDING_GROUPS;
 /** Question types about one object of the scene, scored apart by the scene's object count. */
 export const OBJECT_QUESTION_TYPES = ['color', 'shape', 'size', 'motion'] as const satisfies readonly QuestionType[];
 export type ObjectQuestionType = (typeof OBJECT_QUESTION_TYPES)[number];
+/** The attributes a question can name its object by, in report order. */
+export const NAMING_ATTRIBUTES = ['color', 'shape', 'size', 'motion'] as const satisfies readonly Attribute[];
 
 export interface UnderstandingReport {
   samples: number;
@@ -53,6 +57,8 @@ export interface UnderstandingReport {
   types: Record<QuestionType, Accuracy>;
   /** accuracy of each one-object question type in scenes of one object, and of several */
   byScene: Record<'single' | 'several', Record<ObjectQuestionType, Accuracy>>;
+  /** in scenes of several objects: accuracy of each one-object question type whose object is named by each attribute */
+  byNaming: Record<ObjectQuestionType, Record<Attribute, Accuracy>>;
   pope: Record<'overall' | PopeStrategy, PopeMetrics>;
 }
 
@@ -83,10 +89,15 @@ function accuracy(marks: readonly boolean[]): Accuracy {
 /** Scores answers[i] against items[i]. */
 export function scoreUnderstanding(items: readonly UnderstandingItem[], answers: readonly string[]): UnderstandingReport {
   if (answers.length !== items.length) throw new Error(`${answers.length} answers for ${items.length} questions`);
-  const marks = items.map((item, i) => ({ type: item.question.type, single: item.objects === 1, correct: isCorrect(item.question, answers[i]) }));
+  const marks = items.map((item, i) => ({
+    type: item.question.type, single: item.objects === 1, namedBy: item.question.namedBy ?? [], correct: isCorrect(item.question, answers[i]),
+  }));
   const ofTypes = (types: readonly QuestionType[], single?: boolean) =>
     accuracy(marks.filter((m) => types.includes(m.type) && (single === undefined || m.single === single)).map((m) => m.correct));
   const byCount = (single: boolean) => Object.fromEntries(OBJECT_QUESTION_TYPES.map((t) => [t, ofTypes([t], single)])) as Record<ObjectQuestionType, Accuracy>;
+  const named = (t: ObjectQuestionType, by: Attribute) => accuracy(marks.filter((m) => m.type === t && !m.single && m.namedBy.includes(by)).map((m) => m.correct));
+  const byNaming = Object.fromEntries(OBJECT_QUESTION_TYPES.map((t) => [t, Object.fromEntries(NAMING_ATTRIBUTES.map((a) => [a, named(t, a)]))])) as
+    Record<ObjectQuestionType, Record<Attribute, Accuracy>>;
   const pope = (strategy?: PopeStrategy) => popeMetrics(items.flatMap((item, i) => {
     const q = item.question;
     if (q.type !== 'existence' || (strategy && q.pope !== strategy)) return [];
@@ -100,6 +111,7 @@ export function scoreUnderstanding(items: readonly UnderstandingItem[], answers:
     questions: items.length,
     groups, types,
     byScene: { single: byCount(true), several: byCount(false) },
+    byNaming,
     pope: { overall: pope(), ...byStrategy },
   };
 }

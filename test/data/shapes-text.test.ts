@@ -85,6 +85,13 @@ test('attribute and motion questions refer to exactly one object and answer its 
       const ref = q.question.replace(/^.*?the /, '').replace(/ (small or large|large or small)\?$/, '');
       const matches = mentioned(ref, a.scene.objects);
       assert.deepEqual(matches, [target], `"${q.question}" is ambiguous in ${JSON.stringify(a.scene.objects.map((o) => [o.size, o.color, o.shape, o.motion]))}`);
+      // namedBy lists exactly the attributes the description uses, never the one asked, and they pick out the object
+      const named = q.namedBy!;
+      assert.ok(named.length > 0 && !named.includes(attr), `"${q.question}" named by [${named.join(', ')}]`);
+      const used: string[] = (['size', 'color', 'shape'] as const).filter((k) => words(ref).includes(target[k]));
+      if (attr !== 'motion' && /moving/.test(ref)) used.push('motion'); // (motion questions end in "moving" themselves)
+      assert.deepEqual([...named].sort(), [...used].sort(), `"${q.question}" named by [${named.join(', ')}]`);
+      assert.deepEqual(a.scene.objects.filter((o) => named.every((k) => o[k] === target[k])), [target]);
     }
   }
   assert.equal(kinds.size, 4);

@@ -59,6 +59,27 @@ test('one-object questions are scored apart for scenes of one object and of seve
   assert.match(report, /color\s+100\.0% \(\d+\)\s+0\.0% \(\d+\)/);
 });
 
+test('questions about one object among several are scored by what names the object', () => {
+  const many = understandingItems('test', 40);
+  // right only where the description uses the object's colour
+  const r = scoreUnderstanding(many, many.map((i) => (i.question.namedBy?.includes('color') ? i.question.answer : 'wrong')));
+  for (const t of ['color', 'shape', 'size', 'motion'] as const) {
+    assert.equal(r.byNaming[t][t].count, 0, `${t} questions never name their object by ${t}`);
+    for (const a of ['color', 'shape', 'size', 'motion'] as const) {
+      const asked = many.filter((i) => i.question.type === t && i.objects > 1 && i.question.namedBy!.includes(a));
+      assert.equal(r.byNaming[t][a].count, asked.length, `${t} by ${a}`);
+      if (asked.length === 0) continue;
+      const right = asked.filter((i) => i.question.namedBy!.includes('color')).length;
+      assert.equal(r.byNaming[t][a].accuracy, right / asked.length, `${t} by ${a}`);
+    }
+  }
+  assert.equal(r.byNaming.shape.color.accuracy, 1);
+  assert.ok(r.byNaming.color.shape.count > 0 && r.byNaming.color.shape.accuracy === 0);
+  const report = formatReport({ model: 'm', split: 'test', backend: 'js', understanding: { ...r, seconds: 0 }, generation: null });
+  assert.match(report, /several, named by\s+color\s+shape\s+size\s+motion/);
+  assert.match(report, /\n  shape\s+100\.0% \(\d+\)\s+-\s+\d+\.\d% \(\d+\)/); // shape questions: by colour all right, never by shape
+});
+
 test('answers are parsed the way each benchmark parses them', () => {
   const q = (type: 'existence' | 'multiple_choice' | 'count' | 'motion', answer: string) => ({ type, question: '', answer });
   assert.ok(isCorrect(q('existence', 'no'), 'No, there is not.'));

@@ -7,3 +7,4 @@ export * from './captions.js';
 export * from './questions.js';
 export * from './world.js';
 export { objectNoun, canonicalMotionPhrase, DIRECTION_PHRASES } from './wording.js';
+export type { Attribute } from './refer.js';

@@ -10,7 +10,7 @@
  */
 import type { SeededRandom } from '../random.js';
 import { COLORS, MOTIONS, SHAPE_PLURAL, SHAPES, SIZES, type ShapeSize } from './palette.js';
-import { referTo } from './refer.js';
+import { referTo, type Attribute } from './refer.js';
 import { pairWeight, type ColorShapePair, type ShapesScene } from './scene.js';
 import { pairsAllowedIn, type ShapesSplit } from './splits.js';
 import { canonicalMotionPhrase, withArticle } from './wording.js';
@@ -41,6 +41,8 @@ export interface ShapesQuestion {
   answer: string;
   /** Index of the object asked about, when the question is about one object. */
   object?: number;
+  /** What a color / shape / size / motion question names its object by ("the small circle": size, shape). */
+  namedBy?: Attribute[];
   /** Negative-sampling strategy (existence questions). */
   pope?: PopeStrategy;
   /** Task (multiple-choice questions). */
@@ -96,7 +98,7 @@ function attributeQuestion(rng: SeededRandom, scene: ShapesScene, attr: 'color' 
   for (const index of rng.shuffled(scene.objects.map((_, i) => i))) {
     const ref = referTo(rng, scene, index, [attr]);
     if (ref === undefined) continue;
-    return { type: attr, question: rng.pick(ATTRIBUTE_TEMPLATES[attr])(ref), answer: scene.objects[index][attr], object: index };
+    return { type: attr, question: rng.pick(ATTRIBUTE_TEMPLATES[attr])(ref.text), answer: scene.objects[index][attr], object: index, namedBy: [...ref.attributes] };
   }
   return undefined;
 }
@@ -209,7 +211,7 @@ function multipleChoiceFor(rng: SeededRandom, scene: ShapesScene, split: ShapesS
   const anyObject = (attr: 'color' | 'shape' | 'motion'): { index: number; ref: string } | undefined => {
     for (const index of rng.shuffled(objs.map((_, i) => i))) {
       const ref = referTo(rng, scene, index, [attr]);
-      if (ref !== undefined) return { index, ref };
+      if (ref !== undefined) return { index, ref: ref.text };
     }
     return undefined;
   };

@@ -34,16 +34,24 @@ function render(o: ShapesObject, attrs: readonly Attribute[]): string {
   return words.join(' ');
 }
 
+/** A description of one object, and the attributes it names the object by. */
+export interface Reference {
+  text: string;
+  attributes: readonly Attribute[];
+}
+
 /**
  * A random unique description of object `index` that does not mention any of `exclude`
  * (the attribute being asked about), or undefined when no such description exists.
  */
-export function referTo(rng: SeededRandom, scene: ShapesScene, index: number, exclude: readonly Attribute[]): string | undefined {
+export function referTo(rng: SeededRandom, scene: ShapesScene, index: number, exclude: readonly Attribute[]): Reference | undefined {
   const target = scene.objects[index];
   const usable = CANDIDATE_SETS.filter((attrs) => {
     if (attrs.some((a) => exclude.includes(a))) return false;
     if (attrs.includes('motion') && scene.frameCount === 1) return false;
     return scene.objects.every((o, i) => i === index || !matches(o, target, attrs));
   });
-  return usable.length === 0 ? undefined : render(target, rng.pick(usable));
+  if (usable.length === 0) return undefined;
+  const attributes = rng.pick(usable);
+  return { text: render(target, attributes), attributes };
 }

@@ -14,7 +14,7 @@
  *     scene: ShapesScene,      // ground truth: background, objects with shape/color/size/motion/radius/positions
  *     description: string,     // canonical caption, e.g. "a small red circle moving left on a black background"
  *     captions: string[],      // CAPTIONS_PER_SAMPLE captions in varied wording
- *     questions: ShapesQuestion[] // {type, question, answer, object?, pope?, task?, options?}
+ *     questions: ShapesQuestion[] // {type, question, answer, object?, namedBy?, pope?, task?, options?}
  *   }
  *
  *   shapesAnnotation(split, index, options?) -> the same without `frames` (no rendering; for
