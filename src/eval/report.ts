@@ -26,9 +26,9 @@ export function formatReport(r: EvaluationReport): string {
       lines.push(`  ${row([t, `${percent(one.accuracy)} (${one.count})`, `${percent(several.accuracy)} (${several.count})`], sceneWidths)}`);
     }
     const namingWidths = [18, 12, 12, 12, 12];
+    const cell = (a: Accuracy) => (a.count === 0 ? '-' : `${percent(a.accuracy)} (${a.count})`);
     lines.push(`  ${row(['several, named by', ...NAMING_ATTRIBUTES], namingWidths)}`);
     for (const t of OBJECT_QUESTION_TYPES) {
-      const cell = (a: Accuracy) => (a.count === 0 ? '-' : `${percent(a.accuracy)} (${a.count})`);
       lines.push(`  ${row([t, ...NAMING_ATTRIBUTES.map((a) => cell(u.byNaming[t][a]))], namingWidths)}`);
     }
     const widths = [14, 8, 9, 6, 5, 9, 9];
