@@ -15,6 +15,7 @@ export const TRAIN_SPEC: CommandSpec = {
   options: {
     out: { type: 'string', short: 'o', help: 'run folder (model folder + checkpoint + metrics)', default: 'runs/tiny' },
     model: { type: 'string', help: "model preset ('tiny') or a config.json path", default: D.model },
+    init: { type: 'string', help: 'start from this trained model folder (its config and weights; no vision warm-up; fresh optimizer and schedule)' },
     'ssg-init': { type: 'string', help: "multimodal-norm state rows at start: 'identity' (from scratch) or 'reference' (N(0, 1))", choices: ['identity', 'reference'], default: D.ssgInit },
     vae: { type: 'string', help: 'VAE folder whose latents are learnt (default: the shipped assets/vae)' },
     steps: { type: 'int', help: 'optimizer steps (with --resume: the new total)', default: D.steps },
@@ -70,6 +71,7 @@ function groupsFrom(spec: string): ParameterGroup[] {
 function optionsFrom(a: Record<string, string | number | boolean | undefined>): TrainOptions {
   const o: TrainOptions = {
     model: a.model as string,
+    init: (a.init as string | undefined) ?? null,
     ssgInit: a['ssg-init'] as SsgInit,
     vae: (a.vae as string | undefined) ?? null,
     steps: a.steps as number,
@@ -131,6 +133,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     options = optionsFrom(parsed.options);
     out = parsed.options.out as string;
     resume = Boolean(parsed.options.resume);
+    if (resume && options.init !== null) throw new UsageError(`${NAME}: --init starts a new run from a trained model and --resume continues a run: pass one of them`);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${e.message}\n`);

@@ -5,6 +5,12 @@ import { SSG_INITS, type SsgInit } from './init.js';
 export interface TrainOptions {
   /** model preset ('tiny') or a config.json path */
   model: string;
+  /**
+   * a model folder (made by train or export) whose config and weights the run starts from instead of
+   * fresh weights (`model` and `ssgInit` are then unused, and its trained vision stem skips the warm-up);
+   * the optimizer, schedule and data start anew. null: from scratch
+   */
+  init: string | null;
   /** start of the multimodal-norm state rows: 'identity' (from scratch, see init.ts) or the reference's N(0, 1) */
   ssgInit: SsgInit;
   /** VAE folder whose latents the generation path learns (default: the shipped assets/vae) */
@@ -87,6 +93,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   model: 'tiny',
+  init: null,
   ssgInit: 'identity',
   vae: null,
   steps: 6400,

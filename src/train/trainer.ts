@@ -20,9 +20,10 @@ import { loadTokenizer, writeFileAtomic } from '../data/index.js';
 import { diffusionLoss } from '../diffusion/loss.js';
 import { parameterGroups, PARAMETER_GROUPS, setTrainable } from '../model/groups.js';
 import { HaploOmni } from '../model/haploomni.js';
-import { loadConfig, saveModel } from '../model/checkpoint.js';
+import { CONFIG_FILE, loadConfig, loadWeights, saveModel } from '../model/checkpoint.js';
 import { understandingLoss, type UnderstandingBatch } from '../model/losses.js';
 import { presetConfig } from '../model/presets.js';
+import { modelWeightFiles } from '../pipeline/load.js';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_FILE, type PipelineSettings } from '../pipeline/settings.js';
 import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, type Tensor } from '../tensor/index.js';
 import { DEFAULT_VAE_DIR, loadVae } from '../vae/index.js';
@@ -63,6 +64,16 @@ function buildModel(o: TrainOptions): HaploOmni {
   const config = o.model === 'tiny' || o.model === 'paper' ? presetConfig(o.model) : loadConfig(o.model);
   const model = new HaploOmni(config, { seed: o.seed });
   if (o.ssgInit === 'identity') identityModulation(model);
+  return model;
+}
+
+/** The model of a trained model folder, to start a run from (train --init). */
+function initialModel(dir: string): HaploOmni {
+  if (!existsSync(path.join(dir, CONFIG_FILE))) {
+    throw new Error(`--init ${dir}: not a model folder (no ${CONFIG_FILE}); pass a folder made by \`haploomni train\` or \`haploomni export\``);
+  }
+  const model = new HaploOmni(loadConfig(path.join(dir, CONFIG_FILE)));
+  loadWeights(model, modelWeightFiles(dir));
   return model;
 }
 
@@ -127,7 +138,7 @@ function checkNoiseBudget(perClip: number, o: TrainOptions): void {
  * phase) rather than today's default.
  */
 export function resumedOptions(stored: Partial<TrainOptions>, steps: number): TrainOptions {
-  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1, genPhaseShare: 0, ...stored, steps };
+  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1, genPhaseShare: 0, init: null, ...stored, steps };
 }
 
 /**
@@ -146,8 +157,8 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   } else {
     validateTrainOptions(options);
     if (existsSync(ckptFile)) throw new Error(`${out} already holds a run: pass --resume to continue it, or choose another --out`);
-    model = buildModel(options);
-    if (model.model.vision_stem && options.visionWarmupSteps === 0 && !options.trainGroups.includes('vision_stem')) {
+    model = options.init === null ? buildModel(options) : initialModel(options.init);
+    if (options.init === null && model.model.vision_stem && options.visionWarmupSteps === 0 && !options.trainGroups.includes('vision_stem')) {
       throw new Error('the model has a vision stem but neither warms it up (--vision-warmup-steps 0) nor trains it (group vision_stem): it would keep its random weights');
     }
     state = { step: 0, undIndex: 0, genIndex: 0, elapsed: 0, options };
@@ -171,7 +182,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
 
   const stem = model.model.vision_stem;
   const log = hooks.progress === null ? null : hooks.progress ?? process.stderr;
-  const warmUp = !resume && stem !== null && o.visionWarmupSteps > 0;
+  const warmUp = !resume && o.init === null && stem !== null && o.visionWarmupSteps > 0;
   if (warmUp) {
     const t0 = performance.now();
     const r = warmUpVisionStem(model, {

@@ -1,7 +1,8 @@
 /**
  * A run killed with SIGKILL and resumed with --resume reaches exactly the losses of an uninterrupted
  * run (model, optimiser, RNG and data position all come back), on a small config through the real CLI,
- * across the end of the grounding phase, after a vision-stem warm-up.
+ * across the end of the grounding phase, after a vision-stem warm-up; and a new run started from a
+ * trained model folder (--init) starts from its weights.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { loadModel } from '../../src/model/checkpoint.js';
 import { configToJson } from '../../src/model/config.js';
 import { presetConfig } from '../../src/model/presets.js';
 import { readMetrics } from '../../src/train/metrics.js';
@@ -71,6 +73,30 @@ it('a run killed with SIGKILL and resumed gives the losses of an uninterrupted r
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming at step (5|10)\b/);
   assert.deepEqual(losses(killed), expected);
+});
+
+it('--init starts a new run from a trained model folder: its weights, no warm-up; a missing folder or --resume is refused', () => {
+  const whole = path.join(dir, 'whole'), from = path.join(dir, 'from-whole');
+  // one step at a negligible learning rate: the new run's weights must be the folder's
+  const r = run([...common, '--init', whole, '--steps', '1', '--lr', '1e-12', '--min-lr', '0', '--warmup', '0', '--out', from]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /vision warm-up/);
+  assert.deepEqual(readMetrics(path.join(from, 'metrics.jsonl')).map((m) => m.step), [1]);
+  const a = loadModel(whole).namedParameters(), b = new Map(loadModel(from).namedParameters());
+  assert.ok(a.length > 0);
+  for (const [name, t] of a) {
+    const u = b.get(name)!.data;
+    let worst = 0;
+    for (let i = 0; i < t.size; i++) worst = Math.max(worst, Math.abs(t.data[i] - u[i]));
+    assert.ok(worst < 1e-6, `${name}: differs by ${worst}`);
+  }
+  const missing = run([...common, '--init', path.join(dir, 'nowhere'), '--out', path.join(dir, 'bad-init')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /--init .*nowhere: not a model folder \(no config\.json\)/);
+  assert.equal(existsSync(path.join(dir, 'bad-init')), false);
+  const both = run([...common, '--init', whole, '--resume', '--out', from]);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--init starts a new run from a trained model and --resume continues a run/);
 });
 
 it('refuses to overwrite a run without --resume, and to resume where there is none', () => {
