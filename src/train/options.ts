@@ -57,6 +57,16 @@ export interface TrainOptions {
   groundingSteps: number;
   groundingBatch: number;
   /**
+   * one-question conversations about one object of any scene (its colour, shape, size or motion, or a
+   * count; ATTRIBUTE_STAGE in shapes-source.ts) added to every main step after the grounding steps. In
+   * full conversations the loss is spread over captions and six existence questions a clip; these put
+   * it on finding the object a question describes. Not in the default run: there, 2 full + 12 of these
+   * in every main step did not teach it (README). After a full run they do: `train --init RUN` with
+   * 4 full + 12 of these, 3 generation clips x 2 draws and no generation phase, 1600 steps at 3e-4
+   * (README, "What the model gets wrong there")
+   */
+  attrBatch: number;
+  /**
    * steps, clips per step and learning rate of the vision-stem warm-up that runs before step 0 when
    * the model has a vision stem (train/vision-warmup.ts); 0 steps = none (then train the group
    * vision_stem, or the stem keeps its random weights). The default: about 3 minutes here; its cells
@@ -114,6 +124,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   maxTurns: 12,
   groundingSteps: 600,
   groundingBatch: 16,
+  attrBatch: 0,
   visionWarmupSteps: 1200,
   visionWarmupBatch: 8,
   visionWarmupLr: 2e-3,
@@ -138,7 +149,7 @@ export function validateTrainOptions(o: TrainOptions): void {
   for (const k of ['steps', 'genDraws', 'genPhaseDraws', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames', 'maxTurns'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
   }
-  for (const k of ['undBatch', 'genBatch', 'genPhaseUndBatch', 'genPhaseGenBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'visionWarmupSteps', 'seed', 'dataSeed'] as const) {
+  for (const k of ['undBatch', 'genBatch', 'genPhaseUndBatch', 'genPhaseGenBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'attrBatch', 'visionWarmupSteps', 'seed', 'dataSeed'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 0) bad(`${k} must be a non-negative integer, got ${o[k]}`);
   }
   if (o.undBatch + o.genBatch === 0) bad('undBatch and genBatch are both 0: nothing to train on');

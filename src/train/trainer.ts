@@ -5,7 +5,7 @@
  * uniformly drawn CogVideoX timesteps, `genDraws` noise draws per clip sharing one pass over its
  * prompt), then clips the global norm and takes one AdamW step at the warmup + cosine learning rate.
  * The first `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
- * (shapes-source.ts), and the last `genPhaseShare` of them are the generation phase, mostly generation clips at
+ * (shapes-source.ts), the main steps after them `attrBatch` more of these (about one object, or a count), and the last `genPhaseShare` of them are the generation phase, mostly generation clips at
  * a constant learning rate (plan.ts). A model with a vision stem first has it warmed up (vision-warmup.ts).
  *
  *   loss = CE_und + genWeight * MSE_gen   (genPhaseGenWeight in the generation phase)
@@ -35,7 +35,7 @@ import { appendMetrics, readMetrics, truncateMetrics } from './metrics.js';
 import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions, type TrainOptions } from './options.js';
 import { lineChartSvg } from './plot.js';
 import { Progress } from './progress.js';
-import { generationDraw, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
+import { ATTRIBUTE_STAGE, generationDraw, understandingDraw, type ShapesSourceOptions } from './shapes-source.js';
 import { warmUpVisionStem } from './vision-warmup.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -138,7 +138,7 @@ function checkNoiseBudget(perClip: number, o: TrainOptions): void {
  * phase) rather than today's default.
  */
 export function resumedOptions(stored: Partial<TrainOptions>, steps: number): TrainOptions {
-  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1, genPhaseShare: 0, init: null, ...stored, steps };
+  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1, genPhaseShare: 0, attrBatch: 0, init: null, ...stored, steps };
 }
 
 /**
@@ -206,7 +206,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   const progress = hooks.progress === null ? null : new Progress({ total: o.steps, label: 'train', unit: 'tok', stream: hooks.progress }, state.step);
   if (log) {
     log.write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +
-      `${resume ? `resuming at step ${state.step}` : 'from scratch'} -> ${out}\n`);
+      `${resume ? `resuming at step ${state.step}` : o.init === null ? 'from scratch' : `from the model in ${o.init}`} -> ${out}\n`);
   }
   const checkpoint = () => {
     saveTrainCheckpoint(ckptFile, model, trainable, opt, state);
@@ -225,9 +225,10 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
     opt.zeroGrad();
     let lossUnd = 0, lossGen = 0, tokens = 0;
     for (let micro = 0; micro < o.accum; micro++) {
-      if (plan.undCount > 0) {
-        const draws = Array.from({ length: plan.undCount }, (_, k) => understandingDraw(state.undIndex + k, source, plan.grounding));
-        state.undIndex += plan.undCount;
+      if (plan.undCount + plan.attrCount > 0) {
+        const draws = Array.from({ length: plan.undCount + plan.attrCount },
+          (_, k) => understandingDraw(state.undIndex + k, source, k < plan.undCount ? plan.grounding : ATTRIBUTE_STAGE));
+        state.undIndex += plan.undCount + plan.attrCount;
         lossUnd += tidy(() => {
           const groups = understandingBatches(draws, tokenizer, model.config, o.understandingFrames);
           for (const { batch } of groups) tokens += batch.batch * batch.length;

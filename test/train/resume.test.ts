@@ -39,7 +39,7 @@ before(() => {
   saveVae(new VideoVae(vaeConfig({ base_channels: 8, norm_groups: 4 }), 1), path.join(dir, 'vae'));
   common = ['--model', path.join(dir, 'config.json'), '--vae', path.join(dir, 'vae'), '--steps', '24', '--und-batch', '2', '--gen-batch', '2',
     '--frames', '5', '--und-frames', '3', '--warmup', '2', '--checkpoint-every', '5', '--log-every', '1',
-    '--grounding-steps', '6', '--grounding-batch', '3', '--vision-warmup-steps', '4', '--vision-warmup-batch', '2',
+    '--grounding-steps', '6', '--grounding-batch', '3', '--attr-batch', '2', '--vision-warmup-steps', '4', '--vision-warmup-batch', '2',
     '--gen-phase-share', '0.25', '--gen-phase-und-batch', '1', '--gen-phase-gen-batch', '3'];
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -81,6 +81,7 @@ it('--init starts a new run from a trained model folder: its weights, no warm-up
   const r = run([...common, '--init', whole, '--steps', '1', '--lr', '1e-12', '--min-lr', '0', '--warmup', '0', '--out', from]);
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /vision warm-up/);
+  assert.match(r.stderr, /from the model in .*whole -> /);
   assert.deepEqual(readMetrics(path.join(from, 'metrics.jsonl')).map((m) => m.step), [1]);
   const a = loadModel(whole).namedParameters(), b = new Map(loadModel(from).namedParameters());
   assert.ok(a.length > 0);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { QuestionType, ShapesQuestion } from '../../src/data/index.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../src/train/options.js';
-import { generationDraw, GROUNDING_STAGES, groundingStage, understandingDraw, type ShapesSourceOptions } from '../../src/train/shapes-source.js';
+import { ATTRIBUTE_STAGE, generationDraw, GROUNDING_STAGES, groundingStage, understandingDraw, type ShapesSourceOptions } from '../../src/train/shapes-source.js';
 import { resumedOptions } from '../../src/train/trainer.js';
 
 const source: ShapesSourceOptions = { seed: 0, frames: 9, imageShare: 0.15, captionShare: 0.5, maxTurns: 12, dropPrompt: 0.1, genSingleShare: 0.75 };
@@ -20,8 +20,9 @@ it('grounding stages: every attribute of a lone object, then of an object among 
   assert.equal(groundingStage(0, 0), null);
 });
 
-it('a grounding draw asks one question of the stage types, without caption, about a one-object scene where the stage says so, the same every time', () => {
-  for (const stage of GROUNDING_STAGES) {
+it('a grounding or attribute draw asks one question of the stage types, without caption, about a one-object scene where the stage says so, the same every time', () => {
+  assert.ok(ATTRIBUTE_STAGE.types.includes('count') && !ATTRIBUTE_STAGE.singleObject);
+  for (const stage of [...GROUNDING_STAGES, ATTRIBUTE_STAGE]) {
     const seen = new Set<QuestionType>(), scenes = new Set<string>(), objects = new Set<number>();
     for (let index = 0; index < 300; index++) {
       const d = understandingDraw(index, source, stage);
