@@ -5,8 +5,10 @@
  * uniformly drawn CogVideoX timesteps, `genDraws` noise draws per clip sharing one pass over its
  * prompt), then clips the global norm and takes one AdamW step at the warmup + cosine learning rate.
  * The first `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
- * (shapes-source.ts), the main steps after them `attrBatch` more of these (about one object, or a count), and the last `genPhaseShare` of them are the generation phase, mostly generation clips at
- * a constant learning rate (plan.ts). A model with a vision stem first has it warmed up (vision-warmup.ts).
+ * (shapes-source.ts), the main steps after them `attrBatch` more of these (about one object, or a count),
+ * and the last `genPhaseShare` of them are the generation phase, mostly generation clips at a constant
+ * learning rate (plan.ts). A model with a vision stem first has it warmed up (vision-warmup.ts), unless
+ * the run starts from a trained model (`init`).
  *
  *   loss = CE_und + genWeight * MSE_gen   (genPhaseGenWeight in the generation phase)
  *
