@@ -57,37 +57,44 @@ export interface TrainOptions {
   groundingSteps: number;
   groundingBatch: number;
   /**
-   * one-question conversations about one object of any scene (its colour, shape, size or motion, or a
-   * count; ATTRIBUTE_STAGE in shapes-source.ts) added to every main step after the grounding steps. In
-   * full conversations the loss is spread over captions and six existence questions a clip; these put
-   * it on finding the object a question describes. Not in the default run: there, 2 full + 12 of these
-   * in every main step did not teach it (README). After a full run they do: `train --init RUN` with
-   * 4 full + 12 of these, 3 generation clips x 2 draws and no generation phase, 1600 steps at 3e-4
-   * (README, "What the model gets wrong there")
-   */
-  attrBatch: number;
-  /**
    * steps, clips per step and learning rate of the vision-stem warm-up that runs before step 0 when
    * the model has a vision stem (train/vision-warmup.ts); 0 steps = none (then train the group
-   * vision_stem, or the stem keeps its random weights). The default: about 3 minutes here; its cells
+   * vision_stem, or the stem keeps its random weights). The default: about 40 seconds here; its cells
    * then tell colour 88%, shape 85%, size 91% and motion 86% of the objects on them
    */
   visionWarmupSteps: number;
   visionWarmupBatch: number;
   visionWarmupLr: number;
   /**
-   * the generation phase: the last round(genPhaseShare steps) of the `steps` hold `genPhaseUndBatch`
+   * the generation phase: `genPhaseSteps` steps after the main steps hold `genPhaseUndBatch`
    * conversations and `genPhaseGenBatch` clips of `genPhaseDraws` draws each, the diffusion loss weighted
    * `genPhaseGenWeight`, at a constant `genPhaseLr` after a 20-step warmup (the cosine of `lr` spans the
-   * steps before; plan.ts). Mixed steps teach the generator colour but not motion; steps where generation
-   * has most of the update do. The default 2400 steps took generated motion from 10% to 67% (README)
+   * main steps; plan.ts). Mixed steps teach the generator colour but not motion; steps where generation
+   * has most of the update do. 2400 such steps took generated motion from 10% to 67% (README)
    */
-  genPhaseShare: number;
+  genPhaseSteps: number;
   genPhaseUndBatch: number;
   genPhaseGenBatch: number;
   genPhaseDraws: number;
   genPhaseGenWeight: number;
   genPhaseLr: number;
+  /**
+   * the attribute phase: the last `attrPhaseSteps` steps, after the generation phase, hold
+   * `attrPhaseUndBatch` full conversations, `attrBatch` one-question conversations about one object of
+   * any scene (its colour, shape, size or motion, or a count; ATTRIBUTE_STAGE in shapes-source.ts) and
+   * the main steps' generation clips (`genBatch` x `genDraws`, weight `genWeight`), at a constant
+   * `attrPhaseLr` after a 20-step warmup. In full conversations the loss is spread over captions and
+   * six existence questions a clip; one-question conversations put it on finding the object a question
+   * describes. They teach it only once the model has learnt the rest: in the main steps (2 full + 12 of
+   * them) they did not; 1600 steps of these after a full run took colour questions from 67% to 77%
+   * with the rest kept, and the generation clips keep what the generator learnt. Not in the default
+   * run (0 steps): it does not fit in the 45 minutes beside the generation phase, and making room by
+   * shortening the main steps and the generation phase cost the generator its motion (README)
+   */
+  attrPhaseSteps: number;
+  attrPhaseUndBatch: number;
+  attrBatch: number;
+  attrPhaseLr: number;
   /** frames per Shapes clip, and frames a question shows the model */
   frames: number;
   understandingFrames: number;
@@ -124,16 +131,19 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   maxTurns: 12,
   groundingSteps: 600,
   groundingBatch: 16,
-  attrBatch: 0,
   visionWarmupSteps: 1200,
   visionWarmupBatch: 8,
   visionWarmupLr: 2e-3,
-  genPhaseShare: 0.375,
+  genPhaseSteps: 2400,
   genPhaseUndBatch: 6,
   genPhaseGenBatch: 6,
   genPhaseDraws: 4,
   genPhaseGenWeight: 4,
   genPhaseLr: 3e-4,
+  attrPhaseSteps: 0,
+  attrPhaseUndBatch: 4,
+  attrBatch: 12,
+  attrPhaseLr: 3e-4,
   frames: 9,
   understandingFrames: 5,
   trainGroups: PARAMETER_GROUPS.filter((g) => g !== 'vision_stem'),
@@ -149,19 +159,22 @@ export function validateTrainOptions(o: TrainOptions): void {
   for (const k of ['steps', 'genDraws', 'genPhaseDraws', 'accum', 'checkpointEvery', 'logEvery', 'frames', 'understandingFrames', 'maxTurns'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
   }
-  for (const k of ['undBatch', 'genBatch', 'genPhaseUndBatch', 'genPhaseGenBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'attrBatch', 'visionWarmupSteps', 'seed', 'dataSeed'] as const) {
+  for (const k of ['undBatch', 'genBatch', 'genPhaseSteps', 'genPhaseUndBatch', 'genPhaseGenBatch', 'attrPhaseSteps', 'attrPhaseUndBatch', 'attrBatch', 'warmup', 'groundingSteps', 'groundingBatch', 'visionWarmupSteps', 'seed', 'dataSeed'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 0) bad(`${k} must be a non-negative integer, got ${o[k]}`);
   }
   if (o.undBatch + o.genBatch === 0) bad('undBatch and genBatch are both 0: nothing to train on');
   if (!(o.lr > 0)) bad(`lr must be positive, got ${o.lr}`);
-  if (o.genPhaseShare > 0 && o.genPhaseUndBatch + o.genPhaseGenBatch === 0) bad('genPhaseUndBatch and genPhaseGenBatch are both 0: the generation phase has nothing to train on');
+  if (o.genPhaseSteps + o.attrPhaseSteps > o.steps) bad(`steps must be at least the generation and attribute phases' ${o.genPhaseSteps} + ${o.attrPhaseSteps}, got ${o.steps}`);
+  if (o.genPhaseSteps > 0 && o.genPhaseUndBatch + o.genPhaseGenBatch === 0) bad('genPhaseUndBatch and genPhaseGenBatch are both 0: the generation phase has nothing to train on');
+  if (o.attrPhaseSteps > 0 && o.attrPhaseUndBatch + o.attrBatch + o.genBatch === 0) bad('attrPhaseUndBatch, attrBatch and genBatch are all 0: the attribute phase has nothing to train on');
   if (!(o.genPhaseLr > 0)) bad(`genPhaseLr must be positive, got ${o.genPhaseLr}`);
+  if (!(o.attrPhaseLr > 0)) bad(`attrPhaseLr must be positive, got ${o.attrPhaseLr}`);
   if (!(o.visionWarmupLr > 0)) bad(`visionWarmupLr must be positive, got ${o.visionWarmupLr}`);
   if (!Number.isInteger(o.visionWarmupBatch) || o.visionWarmupBatch < 1) bad(`visionWarmupBatch must be a positive integer, got ${o.visionWarmupBatch}`);
   if (!(o.minLr >= 0 && o.minLr <= o.lr)) bad(`minLr must be in [0, lr], got ${o.minLr}`);
   for (const k of ['weightDecay', 'genWeight', 'genPhaseGenWeight'] as const) if (!(o[k] >= 0)) bad(`${k} must be non-negative, got ${o[k]}`);
   if (!(o.maxGradNorm > 0)) bad(`maxGradNorm must be positive, got ${o.maxGradNorm}`);
-  for (const k of ['dropPrompt', 'genSingleShare', 'genPhaseShare', 'imageShare', 'captionShare'] as const) if (!(o[k] >= 0 && o[k] <= 1)) bad(`${k} must be in [0, 1], got ${o[k]}`);
+  for (const k of ['dropPrompt', 'genSingleShare', 'imageShare', 'captionShare'] as const) if (!(o[k] >= 0 && o[k] <= 1)) bad(`${k} must be in [0, 1], got ${o[k]}`);
   if ((o.frames - 1) % 4 !== 0) bad(`frames must be 1 + a multiple of 4 (the VAE groups frames by 4), got ${o.frames}`);
   if (!SSG_INITS.includes(o.ssgInit)) bad(`ssgInit must be one of ${SSG_INITS.join(', ')}, got '${o.ssgInit}'`);
   if (o.trainGroups.length === 0) bad('no parameter group is trainable');

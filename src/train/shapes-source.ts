@@ -84,7 +84,7 @@ export const GROUNDING_STAGES: readonly GroundingStage[] = [
   { types: ['color', 'shape', 'size', 'motion'], singleObject: false },
 ];
 
-/** One-question conversations of the main steps (options.attrBatch): an attribute of one object of any scene, or a count. */
+/** One-question conversations of the attribute phase (options.attrBatch): an attribute of one object of any scene, or a count. */
 export const ATTRIBUTE_STAGE: GroundingStage = { types: ['color', 'shape', 'size', 'motion', 'count'], singleObject: false };
 
 /** The grounding stage at `step`, or null once the phase is over. */

@@ -5,10 +5,10 @@
  * uniformly drawn CogVideoX timesteps, `genDraws` noise draws per clip sharing one pass over its
  * prompt), then clips the global norm and takes one AdamW step at the warmup + cosine learning rate.
  * The first `groundingSteps` steps hold `groundingBatch` one-question attribute conversations instead
- * (shapes-source.ts), the main steps after them `attrBatch` more of these (about one object, or a count),
- * and the last `genPhaseShare` of them are the generation phase, mostly generation clips at a constant
- * learning rate (plan.ts). A model with a vision stem first has it warmed up (vision-warmup.ts), unless
- * the run starts from a trained model (`init`).
+ * (shapes-source.ts). After the main steps come the generation phase (`genPhaseSteps`, mostly
+ * generation clips) and the attribute phase (`attrPhaseSteps`, full and one-question conversations,
+ * about one object or a count), each at a constant learning rate (plan.ts). A model with a vision stem
+ * first has it warmed up (vision-warmup.ts), unless the run starts from a trained model (`init`).
  *
  *   loss = CE_und + genWeight * MSE_gen   (genPhaseGenWeight in the generation phase)
  *
@@ -127,7 +127,7 @@ export function groupedUnderstandingBackward(model: HaploOmni, groups: readonly 
 
 /** Throws when a clip's R draws of `perClip` latent values (plus R timesteps) would run into the next clip's random numbers. */
 function checkNoiseBudget(perClip: number, o: TrainOptions): void {
-  const draws = Math.max(o.genDraws, o.genPhaseShare > 0 ? o.genPhaseDraws : 0), budget = 4 * NOISE_BLOCKS_PER_CLIP - 8;
+  const draws = Math.max(o.genDraws, o.genPhaseSteps > 0 ? o.genPhaseDraws : 0), budget = 4 * NOISE_BLOCKS_PER_CLIP - 8;
   if (draws * (perClip + 1) > budget) {
     throw new Error(`train: ${draws} noise draws of a clip's ${perClip} latent values need more than the ${budget} random numbers each clip has; ` +
       `use at most ${Math.floor(budget / (perClip + 1))} draws (--gen-draws, --gen-phase-draws) or shorter or smaller clips`);
@@ -137,10 +137,19 @@ function checkNoiseBudget(perClip: number, o: TrainOptions): void {
 /**
  * The options a resumed run continues with: the stored ones, the new step count, and for options
  * added since the checkpoint was written the value that reproduces what it ran with (no grounding
- * phase) rather than today's default.
+ * phase, no attribute phase) rather than today's default. A checkpoint from when the generation phase
+ * was a share of the steps gets that share of the new count, as it did then.
  */
-export function resumedOptions(stored: Partial<TrainOptions>, steps: number): TrainOptions {
-  return { ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1, genPhaseShare: 0, attrBatch: 0, init: null, ...stored, steps };
+export function resumedOptions(stored: Partial<TrainOptions> & { genPhaseShare?: number }, steps: number): TrainOptions {
+  const { genPhaseShare, ...kept } = stored;
+  if (kept.attrBatch !== undefined && kept.attrPhaseSteps === undefined && kept.attrBatch > 0) {
+    throw new Error(`this checkpoint added ${kept.attrBatch} one-question conversations (--attr-batch) to every main step, which this version no longer does ` +
+      '(they are now the attribute phase, --attr-phase-steps); continue it with the version that wrote it, or start a new run');
+  }
+  return {
+    ...DEFAULT_TRAIN_OPTIONS, groundingSteps: 0, visionWarmupSteps: 0, genSingleShare: 0, genDraws: 1,
+    genPhaseSteps: Math.round((genPhaseShare ?? 0) * steps), attrPhaseSteps: 0, init: null, ...kept, steps,
+  };
 }
 
 /**
@@ -171,7 +180,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
   validateTrainOptions(o);
   const tokenizer = loadTokenizer();
   const vaeDir = o.vae ?? DEFAULT_VAE_DIR;
-  const vae = o.genBatch > 0 || (o.genPhaseShare > 0 && o.genPhaseGenBatch > 0) ? loadVae(vaeDir) : null;
+  const vae = o.genBatch > 0 || (o.genPhaseSteps > 0 && o.genPhaseGenBatch > 0) ? loadVae(vaeDir) : null;
   if (vae && vae.config.latent_channels !== model.config.latent_channels) {
     throw new Error(`the VAE in ${vaeDir} has ${vae.config.latent_channels} latent channels, the model expects ${model.config.latent_channels}`);
   }

@@ -7,7 +7,7 @@
  * clips. The main run keeps the convolutions frozen (group 'vision_stem' is not in the default
  * trainGroups) and learns the zero-initialised projection that adds their features to the patch
  * tokens. The paper starts its pre-decoder from a pretrained ViT; this is the from-scratch stand-in
- * for our tiny model: the default 1200 steps of 8 take about 3 minutes on 2 cores.
+ * for our tiny model: the default 1200 steps of 8 take about 40 seconds on 2 cores.
  *
  *   logits_cell = W h_L[:, :, y, x] + b                  (W [26, c_L], b: heads used only here)
  *   loss = mean over heads a in (colour 8 + none, shape 6, size 2, motion 9) of CE(logits_cell[a], label_cell[a])

@@ -39,8 +39,8 @@ before(() => {
   saveVae(new VideoVae(vaeConfig({ base_channels: 8, norm_groups: 4 }), 1), path.join(dir, 'vae'));
   common = ['--model', path.join(dir, 'config.json'), '--vae', path.join(dir, 'vae'), '--steps', '24', '--und-batch', '2', '--gen-batch', '2',
     '--frames', '5', '--und-frames', '3', '--warmup', '2', '--checkpoint-every', '5', '--log-every', '1',
-    '--grounding-steps', '6', '--grounding-batch', '3', '--attr-batch', '2', '--vision-warmup-steps', '4', '--vision-warmup-batch', '2',
-    '--gen-phase-share', '0.25', '--gen-phase-und-batch', '1', '--gen-phase-gen-batch', '3'];
+    '--grounding-steps', '6', '--grounding-batch', '3', '--attr-phase-steps', '3', '--attr-batch', '2', '--vision-warmup-steps', '4', '--vision-warmup-batch', '2',
+    '--gen-phase-steps', '3', '--gen-phase-und-batch', '1', '--gen-phase-gen-batch', '3'];
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -78,7 +78,7 @@ it('a run killed with SIGKILL and resumed gives the losses of an uninterrupted r
 it('--init starts a new run from a trained model folder: its weights, no warm-up; a missing folder or --resume is refused', () => {
   const whole = path.join(dir, 'whole'), from = path.join(dir, 'from-whole');
   // one step at a negligible learning rate: the new run's weights must be the folder's
-  const r = run([...common, '--init', whole, '--steps', '1', '--lr', '1e-12', '--min-lr', '0', '--warmup', '0', '--out', from]);
+  const r = run([...common, '--init', whole, '--steps', '1', '--gen-phase-steps', '0', '--attr-phase-steps', '0', '--lr', '1e-12', '--min-lr', '0', '--warmup', '0', '--out', from]);
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /vision warm-up/);
   assert.match(r.stderr, /from the model in .*whole -> /);
@@ -117,6 +117,7 @@ it('rejects impossible options with one line naming the option by its flag', () 
     [['--lr', '-1'], /--lr must be positive/],
     [['--gen-single-share', '1.5'], /^haploomni train: --gen-single-share must be in \[0, 1\], got 1\.5$/m],
     [['--und-frames', '0'], /^haploomni train: --und-frames must be a positive integer, got 0$/m],
+    [['--steps', '100', '--gen-phase-steps', '80', '--attr-phase-steps', '30'], /^haploomni train: --steps must be at least the generation and attribute phases' 80 \+ 30, got 100$/m],
   ] as const) {
     const r = run([...args, '--out', path.join(dir, 'bad')]);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
