@@ -4,12 +4,12 @@
  * conversations in the attribute phase) and the generation clips. Of the S steps, the last A =
  * attrPhaseSteps are the attribute phase and the G = genPhaseSteps before them the generation phase
  * (options.ts); the M = S - G - A steps before those are the main steps:
- *   main steps s < M:             lr = warmupCosine(s; lr, warmup, M, minLr),
- *                                 undBatch (groundingBatch one-question ones while s < groundingSteps) + genBatch x genDraws, genWeight
- *   generation phase M <= s < M + G: lr = genPhaseLr min(1, (s - M + 1) / 20),
- *                                 genPhaseUndBatch + genPhaseGenBatch x genPhaseDraws, genPhaseGenWeight
- *   attribute phase s >= M + G:   lr = attrPhaseLr min(1, (s - M - G + 1) / 20),
- *                                 attrPhaseUndBatch + attrBatch one-question ones + genBatch x genDraws, genWeight
+ *   main steps        s < M:          lr = warmupCosine(s; lr, warmup, M, minLr),
+ *                                     undBatch (groundingBatch one-question ones while s < groundingSteps) + genBatch x genDraws, genWeight
+ *   generation phase  M <= s < M + G: lr = genPhaseLr min(1, (s - M + 1) / 20),
+ *                                     genPhaseUndBatch + genPhaseGenBatch x genPhaseDraws, genPhaseGenWeight
+ *   attribute phase   s >= M + G:     lr = attrPhaseLr min(1, (s - M - G + 1) / 20),
+ *                                     attrPhaseUndBatch + attrBatch one-question ones + genBatch x genDraws, genWeight
  */
 import { warmupCosine } from '../tensor/index.js';
 import type { TrainOptions } from './options.js';
