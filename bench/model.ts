@@ -131,18 +131,22 @@ const mixRun = (groupCost?: number) => () => {
 };
 const mixPadded = time(mixRun(1e12)), mixGrouped = time(mixRun());
 
-// The default mix's generation micro-batch (fixed prompts, random latents): clips x draws, seconds per noise draw.
-const totalDraws = o.genBatch * o.genDraws;
-const genPrompts = Array.from({ length: totalDraws }, (_, k) => buildGenerationPrompt(tokenizer, generationDraw(10_000 + k, source).prompt).ids);
-const genMixRun = (clips: number, draws: number) => {
+// The default mix's generation micro-batch (fixed prompts, random latents): clips x draws, seconds per noise draw,
+// the prompts' common prefix run once (diffusionLoss's default) or with every prompt.
+const totalDraws = o.genBatch * o.genDraws, phaseDraws = o.genPhaseGenBatch * o.genPhaseDraws;
+const genPrompts = Array.from({ length: Math.max(totalDraws, o.genPhaseGenBatch) }, (_, k) => buildGenerationPrompt(tokenizer, generationDraw(10_000 + k, source).prompt).ids);
+const genMixRun = (clips: number, draws: number, sharedPrefix = true) => {
   const text = leftPad(genPrompts.slice(0, clips), tokenizer.padId);
   const latents = randn([clips, LATENT.frames, C, LATENT.height, LATENT.width], rng);
   return () => {
-    tidy(() => diffusionLoss(model, latents, text.ids, text.mask, rng, { draws }).backward());
+    tidy(() => diffusionLoss(model, latents, text.ids, text.mask, rng, { draws, sharedPrefix }).backward());
     optimizer.zeroGrad();
   };
 };
 const genOneDraw = time(genMixRun(totalDraws, 1)) / totalDraws, genShared = time(genMixRun(o.genBatch, o.genDraws)) / totalDraws;
+const genWhole = time(genMixRun(o.genBatch, o.genDraws, false)) / totalDraws;
+const phaseShared = time(genMixRun(o.genPhaseGenBatch, o.genPhaseDraws)) / phaseDraws;
+const phaseWhole = time(genMixRun(o.genPhaseGenBatch, o.genPhaseDraws, false)) / phaseDraws;
 
 const rows: [string, number, string][] = [
   ['train step, understanding batch', undTokens / trainUnd, `tokens/s  (${und.batch} x ${und.length} tokens, ${(trainUnd * 1000).toFixed(0)} ms/step)`],
@@ -153,6 +157,11 @@ const rows: [string, number, string][] = [
   [`default-mix gen. micro-batch, ${totalDraws} clips x 1 draw`, genOneDraw * 1000, `ms/draw   (prompts of ${Math.min(...genPrompts.map((q) => q.length))}-${Math.max(...genPrompts.map((q) => q.length))} tokens, forward + backward)`],
   [`default-mix gen. micro-batch, ${o.genBatch} clips x ${o.genDraws} draws`, genShared * 1000, 'ms/draw'],
   ['shared-prompt draws speed-up', genOneDraw / genShared, 'x'],
+  [`default-mix gen. micro-batch, ${o.genBatch} clips x ${o.genDraws} draws, each prompt whole`, genWhole * 1000, 'ms/draw'],
+  ['shared-prefix speed-up', genWhole / genShared, 'x'],
+  [`generation-phase micro-batch, ${o.genPhaseGenBatch} clips x ${o.genPhaseDraws} draws`, phaseShared * 1000, 'ms/draw'],
+  [`generation-phase micro-batch, ${o.genPhaseGenBatch} clips x ${o.genPhaseDraws} draws, each prompt whole`, phaseWhole * 1000, 'ms/draw'],
+  ['shared-prefix speed-up, generation phase', phaseWhole / phaseShared, 'x'],
   ['understanding prefill', prompt.length / prefill, `tokens/s  (${prompt.length}-token video prompt)`],
   ['understanding decode (KV cache)', 1 / decodePerToken, `tokens/s  (${NEW_TOKENS} greedy tokens)`],
   ['video, 50 steps, CFG, text-state cache', videoCached, `s/video   (N = ${N} latent tokens, ${request.prompts[0].length}-token prompt)`],

@@ -1,5 +1,6 @@
 /** Training loss of the generation path: v-prediction MSE under the CogVideoX noise schedule. */
 import { generationForward } from '../model/generation.js';
+import { generationForwardShared } from '../model/generation-shared.js';
 import type { HaploOmni } from '../model/haploomni.js';
 import { fromBuffer, ops, type Rng, type Tensor } from '../tensor/index.js';
 import { cogvideoxAlphasCumprod } from './scheduler.js';
@@ -14,11 +15,13 @@ let alphas: Float64Array | null = null;
  *   eps ~ N(0, 1),  x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps,   target v = sqrt(a_t) eps - sqrt(1 - a_t) x0
  *   loss = mean over the B R draws of mean((model(x_t, t, text) - v)^2)
  * with a_t the scheduler's alphas_cumprod (SNR-shifted, zero terminal SNR). The R draws of a clip share
- * one pass over its prompt (generationForward's draws), which costs far less than R separate clips.
+ * one pass over its prompt (generationForward's draws), which costs far less than R separate clips, and
+ * the prompts' common prefix (the template's system prompt) runs once for all B clips
+ * (model/generation-shared.ts; `sharedPrefix: false` runs each prompt whole, as generationForward does).
  * `timesteps` ([B R], row b R + r) fixes t.
  */
 export function diffusionLoss(model: HaploOmni, latents: Tensor, textIds: Int32Array, textMask: Uint8Array, rng: Rng,
-  opts: { timesteps?: ArrayLike<number>; draws?: number } = {}): Tensor {
+  opts: { timesteps?: ArrayLike<number>; draws?: number; sharedPrefix?: boolean } = {}): Tensor {
   alphas ??= cogvideoxAlphasCumprod();
   const B = latents.shape[0], R = opts.draws ?? 1, T = alphas.length;
   if (!Number.isInteger(R) || R < 1) throw new Error(`diffusionLoss: draws must be a positive integer, got ${R}`);
@@ -42,6 +45,7 @@ export function diffusionLoss(model: HaploOmni, latents: Tensor, textIds: Int32A
   }
   const shape = [B * R, ...latents.shape.slice(1)];
   const text = { ids: textIds, mask: textMask, batch: B, length: textIds.length / B };
-  const v = generationForward(model, { latents: fromBuffer(noisy, shape), timesteps, text, draws: R });
+  const forward = opts.sharedPrefix === false ? generationForward : generationForwardShared;
+  const v = forward(model, { latents: fromBuffer(noisy, shape), timesteps, text, draws: R });
   return ops.mseLoss(v, fromBuffer(target, shape));
 }

@@ -22,7 +22,8 @@
  *
  * Generation (text -> video latents)
  *   generationForward(model, { latents, timesteps, text }) -> v-prediction [B, F, C, h, w]
- *   diffusionLoss(model, latents, textIds, textMask, rng) -> scalar  v-prediction MSE
+ *   generationForwardShared(model, same input) -> the same, the prompts' common prefix run once
+ *   diffusionLoss(model, latents, textIds, textMask, rng) -> scalar  v-prediction MSE (shared prefix)
  *   sampleVideo(model, { prompts, negativePrompts, latentShape }, { steps, guidanceScale,
  *               dynamicGuidance, seed, textStateCache, onStep }) -> latents [B, F, C, h, w]
  *   calibrateFeaturePrescale(model, samples)                          paper §3.2 factors into the config
@@ -40,6 +41,7 @@ export * from './masks.js';
 export * from './visual.js';
 export * from './understanding.js';
 export * from './generation.js';
+export * from './generation-shared.js';
 export * from './generate.js';
 export * from './losses.js';
 export * from './prescale.js';
