@@ -164,7 +164,10 @@ export function peakRows(ctx: Context): Row[] {
   ];
 }
 
-/** C = A @ B on the peer's shapes (batched like torch.bmm), against the peer's matmul figures. */
+/**
+ * C = A @ B on the peer's shapes (batched like torch.bmm), against the peer's matmul figures; then the
+ * same with bf16 operands (% of the fp32 FMA peak: up to 200% where the CPU has AVX512_BF16).
+ */
 export function matmulRows(ctx: Context): Row[] {
   const engine = engineName(ctx);
   const peer = ctx.peer('matmul');
@@ -179,25 +182,27 @@ export function matmulRows(ctx: Context): Row[] {
     }
     return a;
   };
-  return MATMUL_SHAPES.map(([shape, m, k, n, batch]) => {
+  // The peer's shapes in fp32, then ours with bf16 operands (GemmArgs.bf16; no peer figure: the peer is fp32).
+  return [false, true].flatMap((bf16) => MATMUL_SHAPES.map(([name, m, k, n, batch]) => {
+    const shape = bf16 ? `${name} bf16` : name;
     ctx.note(`matmul ${shape} ...`);
     const a = randn(batch * m * k), b = randn(batch * k * n), c = new Float32Array(batch * m * n);
     const run = () => ctx.kernels.gemm({ transA: false, transB: false, m, n, k, batch, a, aOffset: 0, lda: k,
       strideA: m * k, b, bOffset: 0, ldb: n, strideB: k * n, c, cOffset: 0, ldc: n, strideC: m * n, alpha: 1, beta: 0,
-      bias: null });
+      bias: null, bf16 });
     const flop = 2 * m * n * k * batch;
     const t = timed(run, 7, 0.3, ctx.addon ? () => ctx.addon!.peakGflops(ctx.threads, PEAK_PROBE_MS) : undefined);
     const ours = flop / t.median / 1e9;
     // Each sample against the peak probed right before it: the host's load drifts by 10-30% between
     // seconds on a shared VM, and a ratio of two figures taken together cancels it.
     const pctPeak = t.beside.length > 0 ? median(t.samples.map((s, i) => (100 * flop) / s / 1e9 / t.beside[i])) : undefined;
-    const p = peer?.find((r) => r.workload === 'matmul' && r.shape === shape);
+    const p = bf16 ? undefined : peer?.find((r) => r.workload === 'matmul' && r.shape === shape);
     return {
       workload: 'matmul', shape, unit: 'GFLOP/s', engine, ours, best: flop / t.best / 1e9,
       ...(pctPeak !== undefined ? { pctPeak } : {}),
       ...(p ? { peer: Number(p.gflops_median), peerEngine: p.engine } : {}),
     };
-  });
+  }));
 }
 
 /**

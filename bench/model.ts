@@ -8,6 +8,8 @@
  *     against as many clips of one draw each
  *   - understanding prefill tokens/s and KV-cached decode tokens/s
  *   - seconds per generated video (50 DDIM steps, guidance on) with and without the text-state cache
+ *   - the default mix's micro-batches with the matrix products in fp32 and in bf16 (tensor/precision.ts;
+ *     `train --precision bf16`), timed alternately
  *   - peak resident memory of every workload but the default-mix comparisons, which run last
  *     (process.memoryUsage().rss, sampled throughout; plus the kernel's maxRSS)
  * Every figure is the median of several runs after a warm-up. Inputs are Shapes-sized: 32x32 frames,
@@ -23,7 +25,7 @@ import { info } from '../src/model/info.js';
 import { understandingLoss, type UnderstandingBatch } from '../src/model/losses.js';
 import { presetConfig } from '../src/model/presets.js';
 import { expandPlaceholders } from '../src/model/processor.js';
-import { AdamW, backendName, noGrad, randn, Rng, tidy } from '../src/tensor/index.js';
+import { AdamW, backendName, noGrad, randn, Rng, tidy, withMatmulPrecision } from '../src/tensor/index.js';
 import { understandingBatches } from '../src/train/batches.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../src/train/options.js';
 import { generationDraw, understandingDraw } from '../src/train/shapes-source.js';
@@ -38,6 +40,22 @@ let peakRss = process.memoryUsage().rss;
 const sampleRss = () => { peakRss = Math.max(peakRss, process.memoryUsage().rss); };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Median seconds of each of two functions over `runs` alternating timed calls, after one warm-up call each. */
+function timePair(a: () => void, b: () => void, runs = RUNS): [number, number] {
+  a();
+  b();
+  const sa: number[] = [], sb: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const [fn, s] of [[a, sa], [b, sb]] as const) {
+      const t0 = performance.now();
+      fn();
+      s.push((performance.now() - t0) / 1000);
+      sampleRss();
+    }
+  }
+  return [median(sa), median(sb)];
+}
 
 /** Median seconds of `runs` timed calls after one warm-up call. */
 function time(fn: () => void, runs = RUNS): number {
@@ -148,6 +166,12 @@ const genWhole = time(genMixRun(o.genBatch, o.genDraws, false)) / totalDraws;
 const phaseShared = time(genMixRun(o.genPhaseGenBatch, o.genPhaseDraws)) / phaseDraws;
 const phaseWhole = time(genMixRun(o.genPhaseGenBatch, o.genPhaseDraws, false)) / phaseDraws;
 
+// The same micro-batches with bf16 matrix products, timed alternately with fp32.
+const bf16 = (fn: () => void) => () => withMatmulPrecision('bf16', fn);
+const [undFp32, undBf16] = timePair(mixRun(), bf16(mixRun()));
+const [genFp32, genBf16] = timePair(genMixRun(o.genBatch, o.genDraws), bf16(genMixRun(o.genBatch, o.genDraws)));
+const [phaseFp32, phaseBf16] = timePair(genMixRun(o.genPhaseGenBatch, o.genPhaseDraws), bf16(genMixRun(o.genPhaseGenBatch, o.genPhaseDraws)));
+
 const rows: [string, number, string][] = [
   ['train step, understanding batch', undTokens / trainUnd, `tokens/s  (${und.batch} x ${und.length} tokens, ${(trainUnd * 1000).toFixed(0)} ms/step)`],
   ['train step, generation batch', genTokens / trainGen, `tokens/s  (${GEN_BATCH} x ${24 + 1 + N} tokens, ${(trainGen * 1000).toFixed(0)} ms/step)`],
@@ -162,6 +186,12 @@ const rows: [string, number, string][] = [
   [`generation-phase micro-batch, ${o.genPhaseGenBatch} clips x ${o.genPhaseDraws} draws`, phaseShared * 1000, 'ms/draw'],
   [`generation-phase micro-batch, ${o.genPhaseGenBatch} clips x ${o.genPhaseDraws} draws, each prompt whole`, phaseWhole * 1000, 'ms/draw'],
   ['shared-prefix speed-up, generation phase', phaseWhole / phaseShared, 'x'],
+  ['default-mix und. micro-batch, fp32 / bf16 products', (undFp32 * 1000) / mixDraws.length, `ms / ${((undBf16 * 1000) / mixDraws.length).toFixed(0)} ms  (timed alternately)`],
+  ['bf16 speed-up, understanding', undFp32 / undBf16, 'x'],
+  [`default-mix gen. micro-batch, ${o.genBatch} x ${o.genDraws}, fp32 / bf16 products`, (genFp32 * 1000) / totalDraws, `ms/draw / ${((genBf16 * 1000) / totalDraws).toFixed(2)} ms/draw`],
+  ['bf16 speed-up, generation', genFp32 / genBf16, 'x'],
+  [`generation-phase micro-batch, ${o.genPhaseGenBatch} x ${o.genPhaseDraws}, fp32 / bf16 products`, (phaseFp32 * 1000) / phaseDraws, `ms/draw / ${((phaseBf16 * 1000) / phaseDraws).toFixed(2)} ms/draw`],
+  ['bf16 speed-up, generation phase', phaseFp32 / phaseBf16, 'x'],
   ['understanding prefill', prompt.length / prefill, `tokens/s  (${prompt.length}-token video prompt)`],
   ['understanding decode (KV cache)', 1 / decodePerToken, `tokens/s  (${NEW_TOKENS} greedy tokens)`],
   ['video, 50 steps, CFG, text-state cache', videoCached, `s/video   (N = ${N} latent tokens, ${request.prompts[0].length}-token prompt)`],

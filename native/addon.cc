@@ -173,9 +173,9 @@ i64 span(const std::vector<i64>& shape, const std::vector<i64>& strides, i64* lo
 }
 
 // gemm(transA, transB, m, n, k, batch, a, aOffset, lda, strideA, b, bOffset, ldb, strideB,
-//      c, cOffset, ldc, strideC, alpha, beta, bias)
+//      c, cOffset, ldc, strideC, alpha, beta, bias, bf16)
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  Args x(env, info, "gemm", 21);
+  Args x(env, info, "gemm", 22);
   GemmArgs g{};
   g.trans_a = x.boolean(0, "transA");
   g.trans_b = x.boolean(1, "transB");
@@ -198,6 +198,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   g.alpha = static_cast<float>(x.num(18, "alpha"));
   g.beta = static_cast<float>(x.num(19, "beta"));
   auto bias = x.f32(20, "bias", true);
+  g.bf16 = x.boolean(21, "bf16");
   if (!x.ok()) return nullptr;
   if (g.m == 0 || g.n == 0 || g.batch == 0) return undefined(env);
   const i64 ars = g.trans_a ? 1 : g.lda, aks = g.trans_a ? g.lda : 1;
@@ -925,7 +926,7 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// info() -> { isa, microkernel, simd, threads }
+// info() -> { isa, microkernel, bf16Microkernel, simd, threads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, v;
   napi_create_object(env, &obj);
@@ -933,6 +934,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "isa", v);
   napi_create_string_utf8(env, micro_kernel().name, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "microkernel", v);
+  napi_create_string_utf8(env, bf16_kernel().name, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "bf16Microkernel", v);
   napi_create_string_utf8(env, simd().name, NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, obj, "simd", v);
   napi_set_named_property(env, obj, "threads", number(env, num_threads()));

@@ -9,5 +9,7 @@ enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };
 // Decided once, on first call.
 Isa active_isa();
 const char* isa_name(Isa isa);
+// Whether the active level is AVX-512 and the CPU has its bfloat16 dot products (AVX512_BF16).
+bool has_avx512_bf16();
 
 }  // namespace ho

@@ -125,27 +125,28 @@ void gemm(const GemmArgs& g) {
   const i64 bks = g.trans_b ? 1 : g.ldb, bcs = g.trans_b ? g.ldb : 1;
   const int threads = threads_for(2.0 * g.m * g.n * g.k * g.batch);
 
-  if (g.m <= 4 && g.n * g.k >= 4096) {
+  if (!g.bf16 && g.m <= 4 && g.n * g.k >= 4096) {
     simd().gemm_rows(g, threads);
     return;
   }
-  if (g.n <= 4 && g.m * g.k >= 4096) {
+  if (!g.bf16 && g.n <= 4 && g.m * g.k >= 4096) {
     simd().gemm_cols(g, threads);
     return;
   }
 
-  const MicroKernel& mk = micro_kernel();
-  const i64 MR = mk.mr, NR = mk.nr;
+  const MicroKernel& mk = g.bf16 ? bf16_kernel() : micro_kernel();
+  const i64 MR = mk.mr, NR = mk.nr, KP = mk.kpack;
   const i64 m = g.m, n = g.n, k = g.k;
-  const i64 nkb = ceil_div(k, KC);
+  const i64 nkb = ceil_div(k, KC * KP);  // a k block is KC packed slots (bf16 pairs: 2 KC k steps, the same bytes)
   const i64 kcb = round_up(ceil_div(k, nkb), 8);  // balanced k blocks (the last may be shorter)
+  const i64 kcb_slots = ceil_div(kcb, KP);
   const i64 npad = round_up(n, NR);
   const bool shared_b = g.stride_b == 0;
 
   // Many batch items, each with its own small B (a convolution's im2col columns, per-head products):
   // one item per task, each packing its own B on the core that uses it (where the packed panels stay in
   // L2) instead of packing every item's B in a shared phase and reading it back from the other core.
-  if (!shared_b && threads > 1 && g.batch >= kItemTasksPerThread * threads && nkb * kcb * npad <= kItemPackedB) {
+  if (!shared_b && threads > 1 && g.batch >= kItemTasksPerThread * threads && nkb * kcb_slots * npad <= kItemPackedB) {
     parallel_items(g.batch, threads, [&](i64 t) {
       GemmArgs one = g;
       one.batch = 1;
@@ -186,7 +187,7 @@ void gemm(const GemmArgs& g) {
     });
     return;
   }
-  const i64 group = shared_b ? g.batch : std::max<i64>(1, std::min<i64>(g.batch, kPackedBLimit / (kcb * npad)));
+  const i64 group = shared_b ? g.batch : std::max<i64>(1, std::min<i64>(g.batch, kPackedBLimit / (kcb_slots * npad)));
 
   // Units: (batch item, row block, column block), enough of them to balance the threads.
   const i64 mpanels = ceil_div(m, MR), npanels = ceil_div(n, NR);
@@ -205,7 +206,7 @@ void gemm(const GemmArgs& g) {
   // is written once and then read by every row block while it is still in L2. When all of packed B
   // is small (kKInside), it is packed at once instead and each unit runs every k block itself: its
   // C tile stays in its core's cache, and there is one barrier instead of two per k block.
-  const i64 kb_size = kcb * npad;  // packed op(B) rows of one k block, one batch item
+  const i64 kb_size = kcb_slots * npad;  // packed op(B) slots of one k block, one batch item
   const bool k_inside = nkb > 1 && (shared_b ? 1 : group) * nkb * kb_size <= kKInside;
   const i64 blocks_packed = k_inside ? nkb : 1;
   float* bpack = thread_scratch(1).get((shared_b ? 1 : group) * blocks_packed * kb_size + kPackSlack);
@@ -215,7 +216,7 @@ void gemm(const GemmArgs& g) {
     for (i64 q0 = 0; q0 < k; q0 += kcb * blocks_packed) {
       // Phase 1: pack the k blocks of op(B) this pass needs, every batch item in the group, split by (item, block, panel).
       const i64 pack_tasks = packs * blocks_packed * npanels;
-      const i64 pack_grain = threads == 1 ? pack_tasks : std::max<i64>(1, 64 * 1024 / (kcb * NR));
+      const i64 pack_grain = threads == 1 ? pack_tasks : std::max<i64>(1, 64 * 1024 / (kcb_slots * NR));
       parallel_for(pack_tasks, pack_grain, [&](i64 lo, i64 hi) {
         for (i64 task = lo; task < hi;) {
           const i64 t = task / (blocks_packed * npanels), kb = task / npanels % blocks_packed, jp = task % npanels;
@@ -223,7 +224,7 @@ void gemm(const GemmArgs& g) {
           const i64 p0 = q0 + kb * kcb, kc = std::min(kcb, k - p0);
           const float* src = g.b + (t0 + t) * g.stride_b + p0 * bks + jp * NR * bcs;
           mk.pack_b(src, bks, bcs, kc, std::min(run * NR, n - jp * NR), static_cast<int>(NR),
-                    bpack + (t * blocks_packed + kb) * kb_size + jp * kc * NR);
+                    bpack + (t * blocks_packed + kb) * kb_size + jp * ceil_div(kc, KP) * NR);
           task += run;
         }
       });
@@ -235,19 +236,19 @@ void gemm(const GemmArgs& g) {
         if (i0 >= i1 || j0 >= j1) return;
         const float* a = g.a + (t0 + t) * g.stride_a;
         float* c = g.c + (t0 + t) * g.stride_c;
-        float* apack = thread_scratch(0).get(round_up(i1 - i0, MR) * kcb + kPackSlack);
+        float* apack = thread_scratch(0).get(round_up(i1 - i0, MR) * kcb_slots + kPackSlack);
         for (i64 kb = 0; kb < blocks_packed && q0 + kb * kcb < k; kb++) {
-          const i64 p0 = q0 + kb * kcb, kc = std::min(kcb, k - p0);
+          const i64 p0 = q0 + kb * kcb, kc = std::min(kcb, k - p0), slots = ceil_div(kc, KP);
           const bool first = p0 == 0;
           const float* bblock = bpack + ((shared_b ? 0 : t) * blocks_packed + kb) * kb_size;
           mk.pack_a(a + i0 * ars + p0 * aks, ars, aks, i1 - i0, kc, static_cast<int>(MR), apack);
           // No software prefetch of the next B panel: the packed block is in L2 already, and the loop of
           // prefetches cost more than it saved (1-2% of a one-thread 512 x 1024 x 512 product).
           for (i64 j = j0; j < j1; j += NR) {
-            const float* bp = bblock + (j / NR) * kc * NR;
+            const float* bp = bblock + (j / NR) * slots * NR;
             const float* bias = first && g.bias ? g.bias + j : nullptr;
             for (i64 i = i0; i < i1; i += MR) {
-              micro_tile(mk, kc, apack + (i - i0) * kc, bp, c + i * g.ldc + j, g.ldc, std::min(MR, i1 - i),
+              micro_tile(mk, slots, apack + (i - i0) * slots, bp, c + i * g.ldc + j, g.ldc, std::min(MR, i1 - i),
                          std::min(NR, j1 - j), g.alpha, first ? g.beta : 1.0f, bias);
             }
           }

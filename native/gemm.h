@@ -14,6 +14,10 @@ struct GemmArgs {
   float* c; i64 ldc, stride_c;
   float alpha, beta;
   const float* bias;  // n values or null
+  // Products of A and B rounded to bfloat16 (round to nearest even), summed in fp32: the AVX512_BF16
+  // dot-product kernel where the CPU has one (twice the fp32 FMA rate), else the fp32 kernel on
+  // rounded operands.
+  bool bf16;
 };
 
 // Batched C = alpha op(A) op(B) + beta C (+ bias); beta == 0 never reads C.
@@ -41,6 +45,10 @@ constexpr i64 kPackSlack = 16;
 
 struct MicroKernel {
   int mr, nr;
+  // k steps per packed slot: 1 (fp32 panels, one float per row or column and k step) or 2 (bf16
+  // panels: each 32-bit slot holds the bfloat16 pair of k steps 2s (low half) and 2s + 1). The panels,
+  // the pack functions' kc and the microkernel's kc count in slots; pack functions take source k steps.
+  int kpack;
   MicroFn fn;
   MicroRowsFn rows_fn;  // null: every partial tile goes through a full tile in a buffer
   PackAFn pack_a;
@@ -48,6 +56,18 @@ struct MicroKernel {
   const char* name;
 };
 const MicroKernel& micro_kernel();
+// The kernel of GemmArgs::bf16: kpack 2 on CPUs with AVX512_BF16, else the fp32 kernel with packers
+// that round each value to bfloat16.
+const MicroKernel& bf16_kernel();
+
+// x rounded to the nearest bfloat16 (ties to even), as the upper 16 bits of its fp32 pattern; NaN
+// stays NaN.
+inline uint32_t bf16_bits(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u;
+  return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+}
 
 // Portable packing (the generic kernel's, and the fallback of the SIMD ones for awkward layouts).
 void pack_a_generic(const float* src, i64 rs, i64 ks, i64 rows, i64 kc, int mr, float* dst);

@@ -1,5 +1,6 @@
 /** `haploomni train`: trains one HaploOmni on mixed understanding + generation batches of the Shapes world. */
 import { PARAMETER_GROUPS, type ParameterGroup } from '../model/groups.js';
+import type { MatmulPrecision } from '../tensor/index.js';
 import type { SsgInit } from '../train/init.js';
 import { DEFAULT_TRAIN_OPTIONS as D, validateTrainOptions, type TrainOptions } from '../train/options.js';
 import { train } from '../train/trainer.js';
@@ -52,6 +53,7 @@ export const TRAIN_SPEC: CommandSpec = {
     frames: { type: 'int', help: 'frames per Shapes clip (1 + 4k)', default: D.frames },
     'und-frames': { type: 'int', help: 'frames a question shows the model (uniformly sampled)', default: D.understandingFrames },
     train: { type: 'string', help: `comma-separated parameter groups that train (${PARAMETER_GROUPS.join(', ')}), 'all', or 'default' (all but vision_stem, which its warm-up trains)`, default: 'default' },
+    precision: { type: 'string', help: "matrix products of the training steps: 'fp32', or 'bf16' (operands rounded to bfloat16, summed in fp32; faster on CPUs with AVX512_BF16)", choices: ['fp32', 'bf16'], default: D.precision },
     seed: { type: 'int', help: 'seed of the weights and every random draw', default: D.seed },
     'data-seed': { type: 'int', help: 'Shapes-world dataset seed', default: D.dataSeed },
     'checkpoint-every': { type: 'int', help: 'steps between checkpoints', default: D.checkpointEvery },
@@ -112,6 +114,7 @@ function optionsFrom(a: Record<string, string | number | boolean | undefined>): 
     frames: a.frames as number,
     understandingFrames: a['und-frames'] as number,
     trainGroups: groupsFrom(a.train as string),
+    precision: a.precision as MatmulPrecision,
     seed: a.seed as number,
     dataSeed: a['data-seed'] as number,
     checkpointEvery: a['checkpoint-every'] as number,

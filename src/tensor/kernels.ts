@@ -40,6 +40,8 @@ export interface GemmArgs {
   beta: number;
   /** length-n vector added to every row of every C, or null. */
   bias: F32 | null;
+  /** round A and B to bfloat16 before multiplying, summing in float32 (see precision.ts); default false */
+  bf16?: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Options of a training run (stored in its checkpoint; a resumed run keeps them, except `steps`). */
 import { PARAMETER_GROUPS, type ParameterGroup } from '../model/groups.js';
+import type { MatmulPrecision } from '../tensor/index.js';
 import { SSG_INITS, type SsgInit } from './init.js';
 
 export interface TrainOptions {
@@ -100,6 +101,13 @@ export interface TrainOptions {
   understandingFrames: number;
   /** parameter groups that train (the rest stay frozen; by default all but vision_stem, which its warm-up trains) */
   trainGroups: ParameterGroup[];
+  /**
+   * precision of the matrix products of the model's forward and backward in the training steps
+   * (tensor/precision.ts): 'fp32', or 'bf16' (operands rounded to bfloat16, summed in float32; twice the
+   * FMA rate on CPUs with AVX512_BF16). Data preparation (the VAE's latents), the vision warm-up, the
+   * optimizer and evaluation stay in float32
+   */
+  precision: MatmulPrecision;
   /** seed of the weights and of every random draw; Shapes-world dataset seed */
   seed: number;
   dataSeed: number;
@@ -147,6 +155,7 @@ export const DEFAULT_TRAIN_OPTIONS: Readonly<TrainOptions> = {
   frames: 9,
   understandingFrames: 5,
   trainGroups: PARAMETER_GROUPS.filter((g) => g !== 'vision_stem'),
+  precision: 'fp32',
   seed: 0,
   dataSeed: 0,
   checkpointEvery: 100,
@@ -178,5 +187,6 @@ export function validateTrainOptions(o: TrainOptions): void {
   if ((o.frames - 1) % 4 !== 0) bad(`frames must be 1 + a multiple of 4 (the VAE groups frames by 4), got ${o.frames}`);
   if (!SSG_INITS.includes(o.ssgInit)) bad(`ssgInit must be one of ${SSG_INITS.join(', ')}, got '${o.ssgInit}'`);
   if (o.trainGroups.length === 0) bad('no parameter group is trainable');
+  if (o.precision !== 'fp32' && o.precision !== 'bf16') bad(`precision must be 'fp32' or 'bf16', got '${String(o.precision)}'`);
   for (const g of o.trainGroups) if (!(PARAMETER_GROUPS as readonly string[]).includes(g)) bad(`unknown parameter group '${g}' (groups: ${PARAMETER_GROUPS.join(', ')})`);
 }

@@ -12,6 +12,8 @@
  *
  *   loss = CE_und + genWeight * MSE_gen   (genPhaseGenWeight in the generation phase)
  *
+ * The forward and backward of both losses run their matrix products at `precision` (fp32 or bf16).
+ *
  * A run folder holds checkpoint.safetensors (resume state), the model folder files (config.json,
  * model.safetensors, pipeline.json, vae/) rewritten at every checkpoint, metrics.jsonl and loss.svg.
  * A non-finite loss or gradient stops the run before the update, keeping the last good checkpoint.
@@ -27,7 +29,7 @@ import { understandingLoss, type UnderstandingBatch } from '../model/losses.js';
 import { presetConfig } from '../model/presets.js';
 import { modelWeightFiles } from '../pipeline/load.js';
 import { DEFAULT_PIPELINE_SETTINGS, PIPELINE_FILE, type PipelineSettings } from '../pipeline/settings.js';
-import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, type Tensor } from '../tensor/index.js';
+import { AdamW, backendName, clipFactor, gradNorm, ops, Rng, tidy, withMatmulPrecision, type Tensor } from '../tensor/index.js';
 import { DEFAULT_VAE_DIR, loadVae } from '../vae/index.js';
 import { generationBatch, understandingBatches } from './batches.js';
 import { stepPlan } from './plan.js';
@@ -216,7 +218,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
 
   const progress = hooks.progress === null ? null : new Progress({ total: o.steps, label: 'train', unit: 'tok', stream: hooks.progress }, state.step);
   if (log) {
-    log.write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ` +
+    log.write(`train: ${trainable.length} trainable tensors (${o.trainGroups.join(', ')}), backend ${backendName()}, ${o.precision} matrix products, ` +
       `${resume ? `resuming at step ${state.step}` : o.init === null ? 'from scratch' : `from the model in ${o.init}`} -> ${out}\n`);
   }
   const checkpoint = () => {
@@ -243,7 +245,7 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
         lossUnd += tidy(() => {
           const groups = understandingBatches(draws, tokenizer, model.config, o.understandingFrames);
           for (const { batch } of groups) tokens += batch.batch * batch.length;
-          return groupedUnderstandingBackward(model, groups, 1 / o.accum);
+          return withMatmulPrecision(o.precision, () => groupedUnderstandingBackward(model, groups, 1 / o.accum));
         }) / o.accum;
       }
       if (vae && plan.genClips > 0) {
@@ -253,9 +255,11 @@ export function train(out: string, options: TrainOptions, resume: boolean, hooks
         lossGen += tidy(() => {
           const batch = generationBatch(draws, tokenizer, vae);
           tokens += batch.textIds.length + draws.length * plan.genDraws * batch.noiseTokens;
-          const loss = diffusionLoss(model, batch.latents, batch.textIds, batch.textMask, rng, { draws: plan.genDraws });
-          ops.scale(loss, plan.genWeight / o.accum).backward();
-          return loss.data[0];
+          return withMatmulPrecision(o.precision, () => {
+            const loss = diffusionLoss(model, batch.latents, batch.textIds, batch.textMask, rng, { draws: plan.genDraws });
+            ops.scale(loss, plan.genWeight / o.accum).backward();
+            return loss.data[0];
+          });
         }) / o.accum;
       }
     }

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { roundToBf16 } from '../../src/tensor/js/gemm.js';
 import { jsKernels } from '../../src/tensor/js/index.js';
 import type { AttentionArgs, BinaryOp, F32, GemmArgs, Kernels, UnaryOp } from '../../src/tensor/kernels.js';
 import { nativeKernels, type NativeAddon } from '../../src/tensor/native/kernels.js';
@@ -109,8 +110,8 @@ function attnInputs(c: AttnCase, seed: number): { args: AttentionArgs; gOut: F32
 
 
 describe('native kernels match the js reference', { skip }, () => {
-  it('gemm: shapes across tile edges, all transposes, batch strides, beta/alpha/bias, NaN under beta 0', () => {
-    const r = rng(1);
+  for (const bf16 of [false, true]) it(`gemm${bf16 ? ' (bf16 operands)' : ''}: shapes across tile edges, all transposes, batch strides, beta/alpha/bias, NaN under beta 0`, () => {
+    const r = rng(bf16 ? 11 : 1);
     // m, n, k, batch; [300, 200, 520] and [250, 70, 600, 3] run every k block inside a unit (packed B <= 1 MiB),
     // [40, 450, 600] the k blocks outermost (packed B over 1 MiB); on several threads, [64, 64, 64, 8] and
     // [32, 100, 300, 7] run one batch item per task; [1030, 40, 270] and [60, 600, 300] are single products
@@ -142,12 +143,31 @@ describe('native kernels match the js reference', { skip }, () => {
             return [r.array(aLen), r.array(bLen), c, r.array(n)];
           }, (kern, [a, b, c, bias]) => {
             const g: GemmArgs = { transA, transB, m, n, k, batch, a, aOffset, lda, strideA, b, bOffset, ldb, strideB,
-              c, cOffset, ldc, strideC: cItem, alpha, beta, bias: variant === 1 ? bias : null };
+              c, cOffset, ldc, strideC: cItem, alpha, beta, bias: variant === 1 ? bias : null, bf16 };
             kern.gemm(g);
           }, [2], { rtol: 1e-4, atol: 2e-6 * Math.sqrt(k + 1) * 10 },
-          `gemm m${m} n${n} k${k} b${batch} tA${transA} tB${transB} v${variant}`);
+          `gemm${bf16 ? ' bf16' : ''} m${m} n${n} k${k} b${batch} tA${transA} tB${transB} v${variant}`);
         }
       }
+    }
+  });
+
+  it('gemm bf16: the fp32 product of the operands rounded to bfloat16, not of the operands themselves', () => {
+    const r = rng(12);
+    // Large enough for the packed AVX-512 paths (both B layouts, both A layouts, an odd k).
+    for (const [m, n, k, transA, transB] of [[64, 96, 257, false, false], [50, 70, 128, true, true], [3, 40, 33, false, true]] as const) {
+      const a = r.array(m * k), b = r.array(k * n);
+      const gemm = (x: Float32Array, y: Float32Array, bf16: boolean) => {
+        const c = new Float32Array(m * n);
+        nk.gemm({ transA, transB, m, n, k, batch: 1, a: x, aOffset: 0, lda: transA ? m : k, strideA: 0, b: y, bOffset: 0,
+          ldb: transB ? k : n, strideB: 0, c, cOffset: 0, ldc: n, strideC: 0, alpha: 1, beta: 0, bias: null, bf16 });
+        return c;
+      };
+      const viaBf16 = gemm(a, b, true), exact = gemm(a, b, false);
+      allclose(viaBf16, gemm(a.map(roundToBf16), b.map(roundToBf16), false), { rtol: 1e-5, atol: 1e-5 }, `bf16 m${m} n${n} k${k}`);
+      let worst = 0;
+      for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(viaBf16[i] - exact[i]));
+      assert.ok(worst > 1e-3 && worst < 0.1, `bf16 m${m} n${n} k${k}: largest difference from the fp32 product ${worst} (rounding to 8 bits shows)`);
     }
   });
 

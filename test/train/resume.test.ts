@@ -47,17 +47,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'train', ...args], { encoding: 'utf8' });
 const losses = (out: string) => readMetrics(path.join(out, 'metrics.jsonl')).map((r) => [r.step, r.loss_und, r.loss_gen, r.grad_norm, r.vision_warmup_loss]);
 
-it('a run killed with SIGKILL and resumed gives the losses of an uninterrupted run', async () => {
-  const whole = path.join(dir, 'whole'), killed = path.join(dir, 'killed');
-  const r = run([...common, '--out', whole]);
-  assert.equal(r.status, 0, r.stderr);
-  const expected = losses(whole);
-  assert.equal(expected.length, 25); // the vision warm-up's record at step 0, then 24 steps
-  assert.ok(Number.isFinite(readMetrics(path.join(whole, 'metrics.jsonl'))[0].vision_warmup_loss));
-
-  // Start the same run, kill it hard once it has logged step 8 (checkpoint at 5, later steps lost), resume.
-  const child = spawn(process.execPath, [CLI, 'train', ...common, '--out', killed], { stdio: 'ignore' });
-  const metrics = path.join(killed, 'metrics.jsonl');
+/** Starts `train args --out out`, kills it hard once it has logged step 8 (checkpoint at 5, later steps lost), resumes it. */
+async function killAndResume(args: string[], out: string): Promise<void> {
+  const child = spawn(process.execPath, [CLI, 'train', ...args, '--out', out], { stdio: 'ignore' });
+  const metrics = path.join(out, 'metrics.jsonl');
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
       if (existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').filter(Boolean).length >= 8) {
@@ -69,10 +62,35 @@ it('a run killed with SIGKILL and resumed gives the losses of an uninterrupted r
     child.on('exit', () => { clearInterval(timer); reject(new Error('the run ended before it could be killed')); });
   });
   await new Promise((resolve) => child.on('exit', resolve));
-  const resumed = run([...common, '--out', killed, '--resume']);
+  const resumed = run([...args, '--out', out, '--resume']);
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming at step (5|10)\b/);
+}
+
+it('a run killed with SIGKILL and resumed gives the losses of an uninterrupted run', async () => {
+  const whole = path.join(dir, 'whole'), killed = path.join(dir, 'killed');
+  const r = run([...common, '--out', whole]);
+  assert.equal(r.status, 0, r.stderr);
+  const expected = losses(whole);
+  assert.equal(expected.length, 25); // the vision warm-up's record at step 0, then 24 steps
+  assert.ok(Number.isFinite(readMetrics(path.join(whole, 'metrics.jsonl'))[0].vision_warmup_loss));
+  await killAndResume(common, killed);
   assert.deepEqual(losses(killed), expected);
+});
+
+it('--precision bf16 trains with bfloat16 products (losses near, not equal to, fp32) and resumes in bf16', async () => {
+  const bf16 = [...common, '--precision', 'bf16'];
+  const whole = path.join(dir, 'whole-bf16'), killed = path.join(dir, 'killed-bf16');
+  const r = run([...bf16, '--out', whole]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /bf16 matrix products/);
+  const got = losses(whole), fp32 = losses(path.join(dir, 'whole'));
+  assert.deepEqual(got[0], fp32[0], 'the vision warm-up runs in fp32');
+  const first = got[1][1] as number, firstFp32 = fp32[1][1] as number;
+  assert.notEqual(first, firstFp32);
+  assert.ok(Math.abs(first - firstFp32) < 0.01 * firstFp32, `step 1 understanding loss ${first} against ${firstFp32} in fp32`);
+  await killAndResume(bf16, killed);
+  assert.deepEqual(losses(killed), got);
 });
 
 it('--init starts a new run from a trained model folder: its weights, no warm-up; a missing folder or --resume is refused', () => {
@@ -117,6 +135,7 @@ it('rejects impossible options with one line naming the option by its flag', () 
     [['--lr', '-1'], /--lr must be positive/],
     [['--gen-single-share', '1.5'], /^haploomni train: --gen-single-share must be in \[0, 1\], got 1\.5$/m],
     [['--und-frames', '0'], /^haploomni train: --und-frames must be a positive integer, got 0$/m],
+    [['--precision', 'fp16'], /--precision/],
     [['--steps', '100', '--gen-phase-steps', '80', '--attr-phase-steps', '30'], /^haploomni train: --steps must be at least the generation and attribute phases' 80 \+ 30, got 100$/m],
   ] as const) {
     const r = run([...args, '--out', path.join(dir, 'bad')]);

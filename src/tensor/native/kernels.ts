@@ -9,7 +9,7 @@ import type { AttentionArgs, BinaryOp, F32, Kernels, UnaryOp } from '../kernels.
 export interface NativeAddon {
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, batch: number,
     a: F32, aOffset: number, lda: number, strideA: number, b: F32, bOffset: number, ldb: number, strideB: number,
-    c: F32, cOffset: number, ldc: number, strideC: number, alpha: number, beta: number, bias: F32 | null): void;
+    c: F32, cOffset: number, ldc: number, strideC: number, alpha: number, beta: number, bias: F32 | null, bf16: boolean): void;
   binary(op: number, a: F32, aStrides: readonly number[], b: F32, bStrides: readonly number[], out: F32,
     shape: readonly number[]): void;
   unary(op: number, x: F32, out: F32, n: number): void;
@@ -62,7 +62,7 @@ export interface NativeAddon {
   /** Resizes the addon's thread pool (default: the available cores, or env HAPLOOMNI_THREADS). */
   setThreads(n: number): void;
   /** The instruction set in use (env HAPLOOMNI_ISA=generic|avx2|avx512 can lower it) and the pool size. */
-  info(): { isa: string; microkernel: string; simd: string; threads: number };
+  info(): { isa: string; microkernel: string; bf16Microkernel: string; simd: string; threads: number };
 }
 
 /** Op codes: positions in these lists (native/elementwise.h has the same order). */
@@ -84,7 +84,7 @@ export function nativeKernels(addon: NativeAddon): Kernels {
   return {
     name: 'native',
     gemm: (g) => addon.gemm(g.transA, g.transB, g.m, g.n, g.k, g.batch, g.a, g.aOffset, g.lda, g.strideA,
-      g.b, g.bOffset, g.ldb, g.strideB, g.c, g.cOffset, g.ldc, g.strideC, g.alpha, g.beta, g.bias),
+      g.b, g.bOffset, g.ldb, g.strideB, g.c, g.cOffset, g.ldc, g.strideC, g.alpha, g.beta, g.bias, g.bf16 ?? false),
     binary: (op, a, as, b, bs, out, shape) => addon.binary(code(BINARY, op, 'binary'), a, as, b, bs, out, shape),
     unary: (op, x, out, n) => addon.unary(code(UNARY, op, 'unary'), x, out, n),
     unaryBackward: (op, x, y, gy, gx, n) => addon.unaryBackward(code(UNARY, op, 'unary'), x, y, gy, gx, n),

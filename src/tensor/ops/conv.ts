@@ -4,6 +4,7 @@
  */
 import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
+import { matmulPrecision } from '../precision.js';
 import { empty, shapeSize, zeros, type Tensor } from '../tensor.js';
 
 export interface ConvOptions {
@@ -53,7 +54,7 @@ export function conv(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions =
   const outDims = inDims.map((d, i) => Math.floor((d + 2 * padding[i] - kernel[i]) / stride[i]) + 1);
   if (outDims.some((d) => d <= 0)) throw new Error(`conv: kernel [${kernel.join(', ')}] is larger than the padded input [${inDims.join(', ')}]`);
   const ck = c * shapeSize(kernel), p = shapeSize(outDims), inSize = c * shapeSize(inDims);
-  const k = kernels();
+  const k = kernels(), bf16 = matmulPrecision() === 'bf16';
   const cols = empty([n, ck, p]);
   for (let i = 0; i < n; i++) {
     k.im2col(x.data, i * inSize, c, inDims, kernel, stride, padding, outDims, cols.data.subarray(i * ck * p, (i + 1) * ck * p));
@@ -62,7 +63,7 @@ export function conv(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions =
   k.gemm({
     transA: false, transB: false, m: o, n: p, k: ck, batch: n,
     a: w.data, aOffset: 0, lda: ck, strideA: 0, b: cols.data, bOffset: 0, ldb: p, strideB: ck * p,
-    c: out.data, cOffset: 0, ldc: p, strideC: o * p, alpha: 1, beta: 0, bias: null,
+    c: out.data, cOffset: 0, ldc: p, strideC: o * p, alpha: 1, beta: 0, bias: null, bf16,
   });
   if (b) addChannelBias(out, b, n, o, p);
   const inputs = b ? [x, w, b] : [x, w];
@@ -73,7 +74,7 @@ export function conv(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions =
       k.gemm({
         transA: true, transB: false, m: ck, n: p, k: o, batch: n,
         a: w.data, aOffset: 0, lda: ck, strideA: 0, b: g.data, bOffset: 0, ldb: p, strideB: o * p,
-        c: gCols.data, cOffset: 0, ldc: p, strideC: ck * p, alpha: 1, beta: 0, bias: null,
+        c: gCols.data, cOffset: 0, ldc: p, strideC: ck * p, alpha: 1, beta: 0, bias: null, bf16,
       });
       gx = zeros(x.shape);
       for (let i = 0; i < n; i++) {
@@ -87,7 +88,7 @@ export function conv(x: Tensor, w: Tensor, b: Tensor | null, opts: ConvOptions =
         k.gemm({
           transA: false, transB: true, m: o, n: ck, k: p, batch: 1,
           a: g.data, aOffset: i * o * p, lda: p, strideA: 0, b: cols.data, bOffset: i * ck * p, ldb: p, strideB: 0,
-          c: gw.data, cOffset: 0, ldc: ck, strideC: 0, alpha: 1, beta: i === 0 ? 0 : 1, bias: null,
+          c: gw.data, cOffset: 0, ldc: ck, strideC: 0, alpha: 1, beta: i === 0 ? 0 : 1, bias: null, bf16,
         });
       }
     }
@@ -115,12 +116,12 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
   const outDims = inDims.map((d, i) => (d - 1) * stride[i] - 2 * padding[i] + kernel[i] + extra[i]);
   if (outDims.some((d) => d <= 0)) throw new Error(`convTranspose: output size [${outDims.join(', ')}] is not positive`);
   const ck = cout * shapeSize(kernel), pin = shapeSize(inDims), outSize = cout * shapeSize(outDims);
-  const k = kernels();
+  const k = kernels(), bf16 = matmulPrecision() === 'bf16';
   const cols = empty([n, ck, pin]);
   k.gemm({
     transA: true, transB: false, m: ck, n: pin, k: cin, batch: n,
     a: w.data, aOffset: 0, lda: ck, strideA: 0, b: x.data, bOffset: 0, ldb: pin, strideB: cin * pin,
-    c: cols.data, cOffset: 0, ldc: pin, strideC: ck * pin, alpha: 1, beta: 0, bias: null,
+    c: cols.data, cOffset: 0, ldc: pin, strideC: ck * pin, alpha: 1, beta: 0, bias: null, bf16,
   });
   const out = zeros([n, cout, ...outDims]);
   for (let i = 0; i < n; i++) {
@@ -140,7 +141,7 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
       k.gemm({
         transA: false, transB: false, m: cin, n: pin, k: ck, batch: n,
         a: w.data, aOffset: 0, lda: ck, strideA: 0, b: gCols.data, bOffset: 0, ldb: pin, strideB: ck * pin,
-        c: gx.data, cOffset: 0, ldc: pin, strideC: cin * pin, alpha: 1, beta: 0, bias: null,
+        c: gx.data, cOffset: 0, ldc: pin, strideC: cin * pin, alpha: 1, beta: 0, bias: null, bf16,
       });
     }
     if (w.requiresGrad) {
@@ -149,7 +150,7 @@ export function convTranspose(x: Tensor, w: Tensor, b: Tensor | null, opts: Conv
         k.gemm({
           transA: false, transB: true, m: cin, n: ck, k: pin, batch: 1,
           a: x.data, aOffset: i * cin * pin, lda: pin, strideA: 0, b: gCols.data, bOffset: i * ck * pin, ldb: pin, strideB: 0,
-          c: gw.data, cOffset: 0, ldc: ck, strideC: 0, alpha: 1, beta: i === 0 ? 0 : 1, bias: null,
+          c: gw.data, cOffset: 0, ldc: ck, strideC: 0, alpha: 1, beta: i === 0 ? 0 : 1, bias: null, bf16,
         });
       }
     }

@@ -1,6 +1,7 @@
 /** Matrix products: batched matmul with transposes, and the linear layer y = x W^T + b. */
 import { record } from '../autograd.js';
 import { kernels } from '../backend.js';
+import { matmulPrecision } from '../precision.js';
 import { empty, shapeSize, type Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 
@@ -12,7 +13,7 @@ export interface MatmulOptions {
 }
 
 /** Raw batched GEMM into a new [batch..., m, n] tensor; batch dims of a and b must match or b be 2-D (shared). */
-function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean, bf16: boolean): Tensor {
   if (a.rank < 2 || b.rank < 2) throw new Error(`matmul needs tensors of rank >= 2, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
   const m = transA ? ac : ar, k = transA ? ar : ac;
@@ -36,7 +37,7 @@ function matmulRaw(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tens
     a: a.data, aOffset: 0, lda: ac, strideA: sharedA ? 0 : ar * ac,
     b: b.data, bOffset: 0, ldb: bc, strideB: sharedB ? 0 : br * bc,
     c: out.data, cOffset: 0, ldc: n, strideC: m * n,
-    alpha: 1, beta: 0, bias: null,
+    alpha: 1, beta: 0, bias: null, bf16,
   });
   return out;
 }
@@ -50,20 +51,22 @@ function unbatch(g: Tensor, operand: Tensor): Tensor {
 }
 
 /**
- * op(a) @ op(b) over the last two axes, batched over the leading ones.
+ * op(a) @ op(b) over the last two axes, batched over the leading ones, at the current matmulPrecision
+ * (which its backward keeps).
  * Gradients (C = A B): dA = dC B^T, dB = A^T dC, with the transposes rearranged for transA/transB.
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
-  const out = matmulRaw(a, b, transA, transB);
+  const bf16 = matmulPrecision() === 'bf16';
+  const out = matmulRaw(a, b, transA, transB, bf16);
   return record(out, 'matmul', [a, b], (g) => {
     let ga: Tensor | null = null, gb: Tensor | null = null;
     if (a.requiresGrad) {
-      ga = transA ? matmulRaw(b, g, transB, true) : matmulRaw(g, b, false, !transB);
+      ga = transA ? matmulRaw(b, g, transB, true, bf16) : matmulRaw(g, b, false, !transB, bf16);
       ga = unbatch(ga, a);
     }
     if (b.requiresGrad) {
-      gb = transB ? matmulRaw(g, a, true, transA) : matmulRaw(a, g, !transA, false);
+      gb = transB ? matmulRaw(g, a, true, transA, bf16) : matmulRaw(a, g, !transA, false, bf16);
       gb = unbatch(gb, b);
     }
     return [ga, gb];
@@ -81,12 +84,13 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null): Tensor {
   }
   if (b && (b.rank !== 1 || b.shape[0] !== outF)) throw new Error(`linear: bias [${b.shape.join(', ')}] does not match ${outF} outputs`);
   const rows = x.size / inF;
+  const bf16 = matmulPrecision() === 'bf16';
   const out = empty([...x.shape.slice(0, -1), outF]);
   const k = kernels();
   k.gemm({
     transA: false, transB: true, m: rows, n: outF, k: inF, batch: 1,
     a: x.data, aOffset: 0, lda: inF, strideA: 0, b: w.data, bOffset: 0, ldb: inF, strideB: 0,
-    c: out.data, cOffset: 0, ldc: outF, strideC: 0, alpha: 1, beta: 0, bias: b ? b.data : null,
+    c: out.data, cOffset: 0, ldc: outF, strideC: 0, alpha: 1, beta: 0, bias: b ? b.data : null, bf16,
   });
   const inputs = b ? [x, w, b] : [x, w];
   return record(out, 'linear', inputs, (g) => {
@@ -96,7 +100,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null): Tensor {
       k.gemm({
         transA: false, transB: false, m: rows, n: inF, k: outF, batch: 1,
         a: g.data, aOffset: 0, lda: outF, strideA: 0, b: w.data, bOffset: 0, ldb: inF, strideB: 0,
-        c: gx.data, cOffset: 0, ldc: inF, strideC: 0, alpha: 1, beta: 0, bias: null,
+        c: gx.data, cOffset: 0, ldc: inF, strideC: 0, alpha: 1, beta: 0, bias: null, bf16,
       });
     }
     if (w.requiresGrad) {
@@ -104,7 +108,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null): Tensor {
       k.gemm({
         transA: true, transB: false, m: outF, n: inF, k: rows, batch: 1,
         a: g.data, aOffset: 0, lda: outF, strideA: 0, b: x.data, bOffset: 0, ldb: inF, strideB: 0,
-        c: gw.data, cOffset: 0, ldc: inF, strideC: 0, alpha: 1, beta: 0, bias: null,
+        c: gw.data, cOffset: 0, ldc: inF, strideC: 0, alpha: 1, beta: 0, bias: null, bf16,
       });
     }
     if (b?.requiresGrad) {
