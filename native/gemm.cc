@@ -125,6 +125,8 @@ void gemm(const GemmArgs& g) {
   const i64 bks = g.trans_b ? 1 : g.ldb, bcs = g.trans_b ? g.ldb : 1;
   const int threads = threads_for(2.0 * g.m * g.n * g.k * g.batch);
 
+  // Matrix-vector-like products take lean fp32 paths; bf16 ones always take the packed path below, whose
+  // packers round.
   if (!g.bf16 && g.m <= 4 && g.n * g.k >= 4096) {
     simd().gemm_rows(g, threads);
     return;

@@ -1,11 +1,12 @@
-// GEMM microkernels, one per ISA, selected once at runtime (micro_kernel()).
+// GEMM microkernels, one per ISA, selected once at runtime (micro_kernel()), and the bfloat16 kernel and
+// packers of GemmArgs::bf16 (bf16_kernel()).
 //
 // Register blocking (AVX2, 6 x 16): the C tile lives in 12 ymm accumulators c[r][h] (row r = 0..5,
 // half h = columns 8h..8h+7). Each k step loads two 8-float vectors of the packed B panel, broadcasts
 // the 6 packed A values one at a time, and issues 12 independent FMAs: 2 B loads + 6 broadcasts per
 // 12 FMAs, 15 of the 16 ymm registers in use. The AVX-512 kernel uses 16-float zmm halves and twice the
-// rows (12 x 32: 24 accumulators, 2 B loads + 12 broadcasts per 24 FMAs), which halves the B traffic per
-// flop; measured 10-18% faster than 6 x 32 on GEMMs whose packed B outgrows L2. The generic kernel (any
+// rows (12 x 32: 24 accumulators, 2 B loads per 24 FMAs that take their A values as broadcasts from
+// memory), which halves the B traffic per flop; measured 10-18% faster than 6 x 32 on GEMMs whose packed B outgrows L2. The generic kernel (any
 // CPU, SSE2 on x86-64) is 4 x 8 in 128-bit vectors.
 #include "gemm.h"
 
