@@ -21,16 +21,17 @@ export function gemm(g: GemmArgs): void {
   // Element (i, p) of op(A) sits at i*ai + p*ap; element (p, j) of op(B) at p*bp + j*bj.
   const ai = g.transA ? 1 : lda, ap = g.transA ? lda : 1;
   const bp = g.transB ? 1 : ldb, bj = g.transB ? ldb : 1;
-  const operand = g.bf16 ? roundToBf16 : (x: number) => x;
+  // bf16: the operands rounded once up front (bfloat16 values are exact in float32), the loop as in fp32.
+  const A = g.bf16 ? g.a.map(roundToBf16) : g.a, B = g.bf16 ? g.b.map(roundToBf16) : g.b;
   const row = new Float64Array(n);
   for (let t = 0; t < g.batch; t++) {
     const a0 = g.aOffset + t * g.strideA, b0 = g.bOffset + t * g.strideB, c0 = g.cOffset + t * g.strideC;
     for (let i = 0; i < m; i++) {
       row.fill(0);
       for (let p = 0; p < k; p++) {
-        const aip = operand(g.a[a0 + i * ai + p * ap]);
+        const aip = A[a0 + i * ai + p * ap];
         const bRow = b0 + p * bp;
-        for (let j = 0; j < n; j++) row[j] += aip * operand(g.b[bRow + j * bj]);
+        for (let j = 0; j < n; j++) row[j] += aip * B[bRow + j * bj];
       }
       const cRow = c0 + i * ldc;
       for (let j = 0; j < n; j++) {
